@@ -1,0 +1,43 @@
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { createDatabaseClient, type DatabaseClient } from '@leadrelay/db';
+import { QueueRegistry, createRedisConnection } from '@leadrelay/queue';
+import { SecretBox } from '@leadrelay/credentials';
+import { developmentSecretEncryptionKey } from '@leadrelay/config';
+import type { IntakeEnv } from '../env.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: IntakeEnv;
+    /** Short commands: identity claims, rate limits, idempotency records. Fails fast when Redis is down. */
+    redis: Redis;
+    queues: QueueRegistry;
+    /** Read-only here: intake never writes PostgreSQL on the request path. */
+    db: DatabaseClient;
+    secretBox: SecretBox;
+  }
+}
+
+/** The connections intake holds, opened once and closed when the server closes. */
+export default fp<{ config: IntakeEnv }>(
+  async (app, { config }) => {
+    const redis = createRedisConnection(config.REDIS_URL, { role: 'client', connectionName: 'intake' });
+    const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: 'intake-producer' });
+    const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
+    const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 5, applicationName: 'leadrelay-intake' });
+
+    app.decorate('config', config);
+    app.decorate('redis', redis);
+    app.decorate('queues', queues);
+    app.decorate('db', db);
+    app.decorate('secretBox', new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey));
+
+    app.addHook('onClose', async () => {
+      await queues.close();
+      producerConnection.disconnect();
+      redis.disconnect();
+      await db.$disconnect();
+    });
+  },
+  { name: 'infrastructure' },
+);

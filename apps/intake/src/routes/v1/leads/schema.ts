@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ErrorBodySchema } from '@leadrelay/http-kit';
+
+export const maxLeadsPerRequest = 1000;
+
+/**
+ * Items are validated one by one after this (valid items are accepted even when others are
+ * rejected), so the request schema only checks the envelope.
+ */
+export const SubmitLeadsBody = z
+  .union([
+    z.record(z.string(), z.unknown()),
+    z.array(z.unknown()).max(maxLeadsPerRequest, `at most ${maxLeadsPerRequest} leads per request`),
+  ])
+  .describe('One lead object, or an array of 1 to 1000 lead objects (see CanonicalLead).');
+
+export const SubmitLeadsQuery = z.object({
+  onDuplicate: z
+    .enum(['keep', 'update'])
+    .default('keep')
+    .describe('`update` turns a duplicate into an update of the stored lead.'),
+});
+
+const ItemResult = z.object({
+  index: z.number().int(),
+  status: z.enum(['created', 'duplicate', 'updated', 'rejected']),
+  leadId: z.uuid().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ItemResult = z.infer<typeof ItemResult>;
+
+export const SubmitLeadsAnswer = z.object({
+  results: z.array(ItemResult),
+  counts: z.object({
+    created: z.number().int(),
+    duplicate: z.number().int(),
+    updated: z.number().int(),
+    rejected: z.number().int(),
+  }),
+});
+export type SubmitLeadsAnswer = z.infer<typeof SubmitLeadsAnswer>;
+
+export const submitLeadsSchema = {
+  summary: 'Submit leads (canonical API)',
+  tags: ['leads'],
+  security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] as Record<string, string[]>[],
+  querystring: SubmitLeadsQuery,
+  body: SubmitLeadsBody,
+  response: {
+    202: SubmitLeadsAnswer.describe('Accepted: every valid item is safely queued'),
+    400: z.union([SubmitLeadsAnswer, ErrorBodySchema]).describe('Every item was rejected, or the request is malformed'),
+    401: ErrorBodySchema,
+    403: ErrorBodySchema,
+    413: ErrorBodySchema,
+    415: ErrorBodySchema,
+    429: ErrorBodySchema,
+    503: ErrorBodySchema,
+  },
+};

@@ -1,0 +1,18 @@
+import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
+import { buildIntakeApp } from './app.ts';
+import { loadIntakeEnv } from './env.ts';
+
+const config = loadIntakeEnv();
+const logger = createLogger({ name: 'intake', level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.LOG_FORMAT) });
+
+await runService({
+  log: logger,
+  start: async () => {
+    await checkRedisReachable(config.REDIS_URL);
+    await checkPostgresReachable(config.DATABASE_URL);
+    const app = await buildIntakeApp({ config, logger });
+    await app.listen({ port: config.INTAKE_PORT, host: config.INTAKE_HOST });
+    return { stop: () => app.close() };
+  },
+});

@@ -1,0 +1,12 @@
+export { loadEnv } from './load-env.ts';
+export { parseDurationMs, parseDurationListMs } from './duration.ts';
+export { redactUrlPassword } from './redact-url.ts';
+export {
+  booleanFromEnv,
+  commonEnvShape,
+  developmentSecretEncryptionKey,
+  durationListMsFromEnv,
+  durationMsFromEnv,
+  portFromEnv,
+  refineProductionSecrets,
+} from './common-env.ts';

@@ -1,0 +1,44 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Prisma, PrismaClient } from './generated/prisma/client.ts';
+
+export type DatabaseClient = PrismaClient;
+export type TransactionClient = Prisma.TransactionClient;
+
+export interface DatabaseClientOptions {
+  databaseUrl: string;
+  /** Connections in this process's pool. */
+  poolSize?: number;
+  /** Tag shown in `pg_stat_activity`, to tell the apps' connections apart. */
+  applicationName?: string;
+}
+
+/** One Prisma client per process, on the pg driver adapter (no native engine needed). */
+export function createDatabaseClient({ databaseUrl, poolSize = 10, applicationName = 'leadrelay' }: DatabaseClientOptions): DatabaseClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: poolSize,
+    application_name: applicationName,
+    connectionTimeoutMillis: 5_000,
+  });
+  return new PrismaClient({ adapter });
+}
+
+/** Runs `work` in one transaction: all of it is committed, or none of it. */
+export function withTransaction<Result>(
+  db: DatabaseClient,
+  work: (tx: TransactionClient) => Promise<Result>,
+  options: { timeoutMs?: number } = {},
+): Promise<Result> {
+  return db.$transaction(work, { timeout: options.timeoutMs ?? 15_000, maxWait: 10_000 });
+}
+
+/** True when a write failed because a unique index already holds the value. */
+export function isUniqueConstraintError(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === 'P2002';
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
+
+/** True when a record a write depends on does not exist. */
+export function isRecordNotFoundError(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025';
+}

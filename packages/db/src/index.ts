@@ -1,0 +1,11 @@
+export {
+  createDatabaseClient,
+  isRecordNotFoundError,
+  isUniqueConstraintError,
+  withTransaction,
+} from './database-client.ts';
+export type { DatabaseClient, DatabaseClientOptions, TransactionClient } from './database-client.ts';
+export { dropDatabase, ensureDatabaseExists, maintenanceUrlFor } from './database-admin.ts';
+export { Prisma } from './generated/prisma/client.ts';
+export * from './generated/prisma/enums.ts';
+export type * from './generated/prisma/models.ts';

@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+import type { NormalizedLead } from './canonical-lead.ts';
+
+/**
+ * The keys that make two leads the same person: normalized email and E.164 phone. Hashed so
+ * the Redis keys that claim them carry no personal data.
+ */
+export function identityKeys(lead: Pick<NormalizedLead, 'email' | 'phone'>): string[] {
+  const keys: string[] = [];
+  if (lead.email) keys.push(`email:${digest(lead.email)}`);
+  if (lead.phone) keys.push(`phone:${digest(lead.phone)}`);
+  return keys;
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}

@@ -1,0 +1,64 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/** A field that failed normalization, with its path in the submitted item. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not ours to judge.
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
+
+/** Trimmed and lower-cased, or null when it is not an email address. */
+export function normalizeEmail(raw: string): string | null {
+  const email = raw.trim().toLowerCase();
+  return email.length <= 254 && emailPattern.test(email) ? email : null;
+}
+
+/** E.164, read in `defaultCountry` when it has no international prefix; null when not a valid number. */
+export function normalizePhone(raw: string, defaultCountry: string = 'US'): string | null {
+  const phone = parsePhoneNumberFromString(raw.trim(), {
+    defaultCountry: defaultCountry.toUpperCase() as CountryCode,
+  });
+  return phone?.isValid() ? phone.number : null;
+}
+
+/** Collapses inner white space and trims; empty becomes null. */
+export function normalizeName(raw: string): string | null {
+  const name = raw.replace(/\s+/g, ' ').trim();
+  return name.length > 0 ? name : null;
+}
+
+const isoDatePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+const usDatePattern = /^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$/;
+
+/**
+ * A calendar date as `YYYY-MM-DD`. Accepts ISO dates and the US `MM/DD/YYYY` or `MM-DD-YYYY`
+ * that aloware documents; null when it is not a real date.
+ */
+export function normalizeDate(raw: string): string | null {
+  const text = raw.trim();
+  let year: number;
+  let month: number;
+  let day: number;
+  const iso = isoDatePattern.exec(text);
+  const us = usDatePattern.exec(text);
+  if (iso) {
+    [year, month, day] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+  } else if (us) {
+    [month, day, year] = [Number(us[1]), Number(us[2]), Number(us[3])];
+  } else {
+    return null;
+  }
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+/** An ISO 8601 timestamp in UTC, or null when it cannot be read as one. */
+export function normalizeTimestamp(raw: string): string | null {
+  const text = raw.trim();
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+}

@@ -1,0 +1,53 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { redactUrlPassword } from '@leadrelay/config';
+
+/** Thrown at start-up when Redis or PostgreSQL cannot be reached; its message is one line. */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+}
+
+const howToStart =
+  'start it (docker compose -f docker/compose.yaml up -d redis postgres, or the machine\'s own service) or set';
+
+export async function checkRedisReachable(redisUrl: string, timeoutMs = 3_000): Promise<void> {
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new DependencyUnavailableError(
+      `Redis is not reachable at ${redactUrlPassword(redisUrl)} (${describe(error)}): ${howToStart} REDIS_URL`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function checkPostgresReachable(databaseUrl: string, timeoutMs = 3_000): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw new DependencyUnavailableError(
+      `PostgreSQL is not reachable at ${redactUrlPassword(databaseUrl)} (${describe(error)}): ${howToStart} DATABASE_URL`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = (error instanceof Error ? error.message.split('\n')[0] : String(error)) ?? '';
+  return code && !message.includes(code) ? `${code}: ${message}` : message || 'no answer';
+}

@@ -1,0 +1,5 @@
+export { DependencyUnavailableError, checkPostgresReachable, checkRedisReachable } from './check-dependencies.ts';
+export { runService } from './run-service.ts';
+export type { RunServiceOptions, RunningService } from './run-service.ts';
+export { Readiness } from './readiness.ts';
+export type { CheckResult, ReadinessCheck } from './readiness.ts';

@@ -1,0 +1,2 @@
+export { createLogger, redactedLogPaths, wantsPrettyLogs } from './logger.ts';
+export type { CreateLoggerOptions, Logger } from './logger.ts';

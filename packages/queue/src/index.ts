@@ -1,0 +1,15 @@
+export { createRedisConnection } from './redis-connection.ts';
+export type { RedisConnectionOptions, RedisConnectionRole } from './redis-connection.ts';
+export {
+  AppendActivitiesPayload,
+  DeliverPayload,
+  FanOutEventPayload,
+  PersistLeadPayload,
+  cappedExponentialBackoffMs,
+  jobCatalog,
+  jobIdFor,
+  queueNames,
+} from './job-catalog.ts';
+export type { JobDefinition, JobKey, JobPayload, QueueName } from './job-catalog.ts';
+export { QueueRegistry } from './queue-registry.ts';
+export type { QueueRegistryOptions } from './queue-registry.ts';

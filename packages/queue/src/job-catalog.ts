@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+/** Names of the queues LeadRelay uses; the dashboard shows each. */
+export const queueNames = {
+  /** intake -> worker: leads and activities to persist. */
+  leads: 'leads',
+  /** worker outbox -> dispatcher: events to fan out to destinations. */
+  events: 'events',
+  /** dispatcher: one job per delivery to one destination. */
+  deliveries: 'deliveries',
+} as const;
+export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+
+const NormalizedActivityPayload = z.object({
+  type: z.string(),
+  description: z.string(),
+  property: z.record(z.string(), z.unknown()).optional(),
+  occurredAt: z.string().optional(),
+  source: z.string().optional(),
+});
+
+const NormalizedLeadPayload = z.object({
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  salutation: z.string().optional(),
+  gender: z.enum(['male', 'female', 'other']).optional(),
+  age: z.number().int().optional(),
+  dateOfBirth: z.string().optional(),
+  source: z.string().optional(),
+  company: z.string().optional(),
+  address: z.string().optional(),
+  city: z.string().optional(),
+  state: z.string().optional(),
+  zip: z.string().optional(),
+  country: z.string().optional(),
+  timezone: z.string().optional(),
+  website: z.string().optional(),
+  notes: z.string().optional(),
+  custom: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+  externalId: z.string().optional(),
+  consent: z
+    .object({
+      text: z.string().optional(),
+      ip: z.string().optional(),
+      timestampRaw: z.string().optional(),
+      givenAt: z.string().optional(),
+    })
+    .optional(),
+  activities: z.array(NormalizedActivityPayload).optional(),
+});
+
+const SubmissionFields = {
+  /** Made at intake; the job id and the idempotency key of every row the job writes. */
+  submissionId: z.uuid(),
+  partnerId: z.uuid(),
+  /** The intake route that received it, e.g. `POST /v1/leads`. */
+  route: z.string(),
+  receivedAt: z.iso.datetime(),
+  /** The intake request id, so logs follow the lead to its deliveries. */
+  requestId: z.string().optional(),
+  /** The item exactly as the partner sent it. */
+  raw: z.unknown(),
+};
+
+/**
+ * The record does not exist yet when this is enqueued (intake never writes PostgreSQL), so the
+ * job carries the normalized lead; everything after it carries ids only.
+ */
+export const PersistLeadPayload = z.object({
+  ...SubmissionFields,
+  /** The lead id intake answered with: a new id, or the stored lead's on a duplicate. */
+  leadId: z.uuid(),
+  /** What intake told the partner; the worker makes it true. */
+  decision: z.enum(['created', 'duplicate', 'updated']),
+  lead: NormalizedLeadPayload,
+});
+export type PersistLeadPayload = z.infer<typeof PersistLeadPayload>;
+
+export const AppendActivitiesPayload = z.object({
+  ...SubmissionFields,
+  leadId: z.uuid(),
+  activities: z.array(NormalizedActivityPayload).min(1),
+});
+export type AppendActivitiesPayload = z.infer<typeof AppendActivitiesPayload>;
+
+export const FanOutEventPayload = z.object({ eventId: z.uuid() });
+export type FanOutEventPayload = z.infer<typeof FanOutEventPayload>;
+
+export const DeliverPayload = z.object({ deliveryId: z.uuid() });
+export type DeliverPayload = z.infer<typeof DeliverPayload>;
+
+/** Jobs that wait out outages of PostgreSQL: retried with a capped backoff, for days. */
+const persistenceRetry: JobsOptions = {
+  attempts: 10_000,
+  backoff: { type: 'capped-exponential', delay: 1_000 },
+};
+
+// Completed jobs are kept a while for the dashboard; failed ones stay until an operator acts.
+const retention: JobsOptions = {
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: false,
+};
+
+/** Every job LeadRelay enqueues: producer and consumer share one definition. */
+export const jobCatalog = {
+  persistLead: {
+    queue: queueNames.leads,
+    name: 'persist-lead',
+    payload: PersistLeadPayload,
+    options: { ...persistenceRetry, ...retention },
+  },
+  appendActivities: {
+    queue: queueNames.leads,
+    name: 'append-activities',
+    payload: AppendActivitiesPayload,
+    options: { ...persistenceRetry, ...retention },
+  },
+  fanOutEvent: {
+    queue: queueNames.events,
+    name: 'fan-out-event',
+    payload: FanOutEventPayload,
+    options: { ...persistenceRetry, ...retention },
+  },
+  deliver: {
+    queue: queueNames.deliveries,
+    name: 'deliver',
+    payload: DeliverPayload,
+    // Attempts and backoff come from DISPATCH_RETRY_SCHEDULE when the dispatcher enqueues.
+    options: { ...retention },
+  },
+} as const satisfies Record<string, JobDefinition<z.ZodType>>;
+
+export interface JobDefinition<Payload extends z.ZodType> {
+  queue: QueueName;
+  name: string;
+  payload: Payload;
+  options: JobsOptions;
+}
+
+export type JobKey = keyof typeof jobCatalog;
+export type JobPayload<Key extends JobKey> = z.infer<(typeof jobCatalog)[Key]['payload']>;
+
+/** BullMQ custom job ids may not contain `:`; ours are `<kind>-<uuid>`. */
+export function jobIdFor(kind: string, id: string): string {
+  return `${kind}-${id}`;
+}
+
+/** `capped-exponential`: 1 s, 2 s, 4 s ... at most one minute between tries. */
+export function cappedExponentialBackoffMs(attemptsMade: number, baseDelayMs = 1_000, maxDelayMs = 60_000): number {
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+}

@@ -1,0 +1,68 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
+import { jobCatalog, queueNames, type JobKey, type JobPayload, type QueueName } from './job-catalog.ts';
+
+export interface QueueRegistryOptions {
+  connection: Redis;
+  /** Redis key prefix shared by every queue, from QUEUE_PREFIX. */
+  prefix: string;
+}
+
+/**
+ * The queues a process produces to, created once and shared. `enqueue` is checked against the
+ * job catalog at compile time and validates the payload at run time before it reaches Redis.
+ */
+export class QueueRegistry {
+  readonly #queues = new Map<QueueName, Queue>();
+  readonly #options: QueueRegistryOptions;
+
+  constructor(options: QueueRegistryOptions) {
+    this.#options = options;
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.#options.connection, prefix: this.#options.prefix });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Every queue LeadRelay uses, e.g. for the dashboard and readiness. */
+  all(): Queue[] {
+    return Object.values(queueNames).map((name) => this.queue(name));
+  }
+
+  async enqueue<Key extends JobKey>(
+    key: Key,
+    payload: JobPayload<Key>,
+    options: JobsOptions & { jobId: string },
+  ): Promise<void> {
+    const definition = jobCatalog[key];
+    const data = definition.payload.parse(payload);
+    await this.queue(definition.queue).add(definition.name, data, { ...definition.options, ...options });
+  }
+
+  /** Adds many jobs of one kind in one round trip. */
+  async enqueueBulk<Key extends JobKey>(
+    key: Key,
+    jobs: { payload: JobPayload<Key>; options: JobsOptions & { jobId: string } }[],
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    const definition = jobCatalog[key];
+    await this.queue(definition.queue).addBulk(
+      jobs.map((job) => ({
+        name: definition.name,
+        data: definition.payload.parse(job.payload),
+        opts: { ...definition.options, ...job.options },
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    this.#queues.clear();
+  }
+}
