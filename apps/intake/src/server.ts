@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
 import { buildIntakeApp } from './app.ts';
@@ -11,7 +12,7 @@ await runService({
   start: async () => {
     await checkRedisReachable(config.REDIS_URL);
     await checkPostgresReachable(config.DATABASE_URL);
-    const app = await buildIntakeApp({ config, logger });
+    const app = await buildIntakeApp({ config, logger: logger as FastifyBaseLogger });
     await app.listen({ port: config.INTAKE_PORT, host: config.INTAKE_HOST });
     return { stop: () => app.close() };
   },

@@ -96,10 +96,31 @@ export function buildLeadDocument(
 }
 
 /**
- * The exact body sent to a destination: `partner_id` placed after `id` as in the seed's table.
- * Serialized once per delivery so the signature covers exactly the bytes sent.
+ * The exact body sent to a destination, fields in the seed's order (the stored JSONB does not
+ * keep order), with the destination's `partner_id`. Serialized once per attempt so the
+ * signature covers exactly the bytes sent.
  */
 export function serializeLeadDocument(document: LeadDocument, destinationPartnerId: string | null): string {
-  const { action, id, ...rest } = document;
-  return JSON.stringify({ action, id, partner_id: destinationPartnerId ?? '', ...rest });
+  return JSON.stringify({
+    action: document.action,
+    id: document.id,
+    partner_id: destinationPartnerId ?? '',
+    source: document.source,
+    site_uuid: document.site_uuid,
+    site_domain: document.site_domain,
+    site_login_url: document.site_login_url,
+    email: document.email,
+    first_name: document.first_name,
+    last_name: document.last_name,
+    role: document.role,
+    phone: document.phone,
+    activities: document.activities.map((activity) => ({
+      type: activity.type,
+      description: activity.description,
+      property: activity.property,
+      created: activity.created,
+      source: activity.source,
+    })),
+    created: document.created,
+  });
 }

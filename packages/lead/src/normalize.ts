@@ -15,12 +15,16 @@ export function normalizeEmail(raw: string): string | null {
   return email.length <= 254 && emailPattern.test(email) ? email : null;
 }
 
-/** E.164, read in `defaultCountry` when it has no international prefix; null when not a valid number. */
+/**
+ * E.164, read in `defaultCountry` when it has no international prefix; null when it cannot be a
+ * phone number. "Possible" (right length for the country), not "valid": the seeds' own examples
+ * (808-123-1234, 8181234567) use exchanges that strict numbering-plan checks reject.
+ */
 export function normalizePhone(raw: string, defaultCountry: string = 'US'): string | null {
   const phone = parsePhoneNumberFromString(raw.trim(), {
     defaultCountry: defaultCountry.toUpperCase() as CountryCode,
   });
-  return phone?.isValid() ? phone.number : null;
+  return phone?.isPossible() ? phone.number : null;
 }
 
 /** Collapses inner white space and trims; empty becomes null. */

@@ -3,3 +3,5 @@ export { runService } from './run-service.ts';
 export type { RunServiceOptions, RunningService } from './run-service.ts';
 export { Readiness } from './readiness.ts';
 export type { CheckResult, ReadinessCheck } from './readiness.ts';
+export { createStandardReadiness } from './standard-readiness.ts';
+export type { StandardReadinessInput } from './standard-readiness.ts';

@@ -13,3 +13,4 @@ export {
 export type { JobDefinition, JobKey, JobPayload, QueueName } from './job-catalog.ts';
 export { QueueRegistry } from './queue-registry.ts';
 export type { QueueRegistryOptions } from './queue-registry.ts';
+export { parseJobPayload } from './parse-job-payload.ts';

@@ -8,7 +8,7 @@ import type { IntakeEnv } from '../env.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    config: IntakeEnv;
+    intakeConfig: IntakeEnv;
     /** Short commands: identity claims, rate limits, idempotency records. Fails fast when Redis is down. */
     redis: Redis;
     queues: QueueRegistry;
@@ -26,7 +26,7 @@ export default fp<{ config: IntakeEnv }>(
     const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
     const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 5, applicationName: 'leadrelay-intake' });
 
-    app.decorate('config', config);
+    app.decorate('intakeConfig', config);
     app.decorate('redis', redis);
     app.decorate('queues', queues);
     app.decorate('db', db);

@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const claims = new IdentityClaims(app.redis, app.config.QUEUE_PREFIX);
+    const claims = new IdentityClaims(app.redis, app.intakeConfig.QUEUE_PREFIX);
     app.decorate('leadAcceptance', new LeadAcceptance(claims, app.queues, app.log));
   },
   { name: 'lead-acceptance', dependencies: ['infrastructure'] },

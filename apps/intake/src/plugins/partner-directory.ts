@@ -77,7 +77,7 @@ export default fp(
         rateLimitPerMinute: row.rateLimitPerMinute,
         disabled: row.disabledAt !== null,
       };
-    }, app.config.PARTNER_CACHE_TTL);
+    }, app.intakeConfig.PARTNER_CACHE_TTL);
     app.decorate('partners', directory);
   },
   { name: 'partner-directory', dependencies: ['infrastructure'] },

@@ -23,6 +23,7 @@ CREATE TABLE "partners" (
     "site_uuid" UUID NOT NULL,
     "site_domain" TEXT NOT NULL,
     "site_login_url" TEXT NOT NULL,
+    "lead_role" TEXT NOT NULL DEFAULT 'Buyer',
     "disabled_at" TIMESTAMP(3),
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMP(3) NOT NULL,

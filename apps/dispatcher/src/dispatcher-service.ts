@@ -1,0 +1,57 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '@leadrelay/observability';
+import { startHealthServer } from '@leadrelay/http-kit';
+import { createStandardReadiness } from '@leadrelay/lifecycle';
+import { createDatabaseClient } from '@leadrelay/db';
+import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/queue';
+import { SecretBox } from '@leadrelay/credentials';
+import { developmentSecretEncryptionKey } from '@leadrelay/config';
+import type { RunningService } from '@leadrelay/lifecycle';
+import type { DispatcherEnv } from './env.ts';
+import { EventFanOut } from './event-fan-out.ts';
+import { DeliveryAttempter } from './delivery-attempt.ts';
+import { WebhookSender } from './webhook-sender.ts';
+import { createDispatcherWorkers } from './dispatcher-workers.ts';
+
+/** Starts fan-out and delivery consumers; `stop` lets in-flight deliveries finish, then closes. */
+export async function startDispatcherService(config: DispatcherEnv, logger: Logger): Promise<RunningService> {
+  const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 20, applicationName: 'leadrelay-dispatcher' });
+  const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher' });
+  const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher-producer' });
+  const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
+  const sender = new WebhookSender();
+  const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey);
+  const workers = createDispatcherWorkers({
+    connection: workerConnection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.DISPATCHER_CONCURRENCY,
+    retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE,
+    fanOut: new EventFanOut(db),
+    attempter: new DeliveryAttempter(db, sender, secretBox, config.DISPATCH_TIMEOUT),
+    queues,
+    logger,
+  });
+  for (const worker of workers) {
+    worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'dispatcher worker stopped'));
+  }
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  logger.info({ retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE }, 'dispatcher consuming events and deliveries');
+
+  const healthServer = await startHealthServer({
+    logger: logger as FastifyBaseLogger,
+    port: config.DISPATCHER_HEALTH_PORT,
+    readiness: createStandardReadiness({ redis: producerConnection, db, queues: [queues.queue(queueNames.events), queues.queue(queueNames.deliveries)] }),
+  });
+
+  return {
+    stop: async () => {
+      await healthServer.close();
+      await Promise.all(workers.map((worker) => worker.close()));
+      await queues.close();
+      await sender.close();
+      workerConnection.disconnect();
+      producerConnection.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
+import { loadDispatcherEnv } from './env.ts';
+import { startDispatcherService } from './dispatcher-service.ts';
+
+const config = loadDispatcherEnv();
+const logger = createLogger({ name: 'dispatcher', level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.LOG_FORMAT) });
+
+await runService({
+  log: logger,
+  start: async () => {
+    await checkRedisReachable(config.REDIS_URL);
+    await checkPostgresReachable(config.DATABASE_URL);
+    return startDispatcherService(config, logger);
+  },
+});

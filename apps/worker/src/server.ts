@@ -1,0 +1,16 @@
+import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
+import { loadWorkerEnv } from './env.ts';
+import { startWorkerService } from './worker-service.ts';
+
+const config = loadWorkerEnv();
+const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.LOG_FORMAT) });
+
+await runService({
+  log: logger,
+  start: async () => {
+    await checkRedisReachable(config.REDIS_URL);
+    await checkPostgresReachable(config.DATABASE_URL);
+    return startWorkerService(config, logger);
+  },
+});

@@ -1,0 +1,6 @@
+export {
+  DestinationUrlRefusedError,
+  assertDestinationUrlAllowed,
+  isNonPublicAddress,
+  parseDestinationUrl,
+} from './destination-url.ts';

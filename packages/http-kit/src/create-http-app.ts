@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { errorHandlerPlugin } from './error-handler.ts';
+
+export interface CreateHttpAppOptions {
+  logger: FastifyBaseLogger;
+  /** Largest request body, in bytes. */
+  bodyLimitBytes: number;
+}
+
+/**
+ * A Fastify instance with LeadRelay's conventions: zod schemas validate and serialize, every
+ * request has an id (taken from `X-Request-Id` when the caller sends one), one error handler.
+ */
+export async function createHttpApp({ logger, bodyLimitBytes }: CreateHttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Our APIs take JSON only; anything else is a 415, never parsed as text.
+  app.removeContentTypeParser('text/plain');
+  await app.register(errorHandlerPlugin);
+  return app;
+}
