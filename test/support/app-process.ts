@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { waitFor } from './wait-for.ts';
+
+const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type AppName = 'intake' | 'worker' | 'dispatcher' | 'admin';
+
+/** One of LeadRelay's apps running as a real process, as `pnpm --filter <app> start` runs it. */
+export class AppProcess {
+  readonly output: string[] = [];
+  #child: ChildProcess | undefined;
+  #exited: Promise<number | null> | undefined;
+
+  constructor(
+    readonly name: AppName,
+    readonly env: Record<string, string>,
+    /** The port its /readyz answers on. */
+    readonly healthPort: number,
+  ) {}
+
+  async start({ timeoutMs = 60_000 } = {}): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'apps', this.name, 'src/server.ts')], {
+      cwd: join(repositoryRoot, 'apps', this.name),
+      env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let exitCode: number | null | undefined;
+    void this.#exited.then((code) => {
+      exitCode = code;
+    });
+    await waitFor(
+      async () => {
+        if (exitCode !== undefined) throw new Error(`${this.name} exited with ${exitCode}:\n${this.output.join('')}`);
+        const response = await fetch(`http://127.0.0.1:${this.healthPort}/readyz`);
+        return response.status === 200;
+      },
+      { timeoutMs, intervalMs: 100, description: `${this.name} to be ready` },
+    );
+  }
+
+  /** SIGTERM, then wait for a clean exit; returns the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (!this.#child || this.#child.exitCode !== null) return this.#child?.exitCode ?? null;
+    this.#child.kill(signal);
+    return this.#exited!;
+  }
+}
