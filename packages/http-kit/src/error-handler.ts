@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, errorBody, errorStatusByCode, type ErrorCode, type ErrorDetail } from './app-error.ts';
+import { ContractError } from './contract-error.ts';
 
 /** Fastify's own errors for bad input, mapped onto our codes. */
 const fastifyErrorCodes: Record<string, ErrorCode> = {
@@ -28,6 +29,9 @@ function validationDetails(error: FastifyError): ErrorDetail[] {
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof ContractError) {
+        return reply.status(error.statusCode).headers(error.headers).send(error.body);
+      }
       if (error instanceof AppError) {
         return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
       }

@@ -1,6 +1,7 @@
 export { AppError, errorBody, errorStatusByCode } from './app-error.ts';
 export type { ErrorBody, ErrorCode, ErrorDetail } from './app-error.ts';
 export { errorHandlerPlugin } from './error-handler.ts';
+export { ContractError } from './contract-error.ts';
 export { ErrorBodySchema } from './error-schema.ts';
 export { healthRoutes } from './health-routes.ts';
 export { createHttpApp } from './create-http-app.ts';
