@@ -7,6 +7,8 @@ import infrastructure from './plugins/infrastructure.ts';
 import partnerDirectory from './plugins/partner-directory.ts';
 import canonicalAuth from './plugins/canonical-auth.ts';
 import leadAcceptance from './plugins/lead-acceptance.ts';
+import idempotency from './plugins/idempotency.ts';
+import partnerRateLimit from './plugins/partner-rate-limit.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
 
 export interface BuildIntakeAppOptions {
@@ -21,6 +23,8 @@ export async function buildIntakeApp({ config, logger }: BuildIntakeAppOptions):
   await app.register(partnerDirectory);
   await app.register(canonicalAuth);
   await app.register(leadAcceptance);
+  await app.register(idempotency);
+  await app.register(partnerRateLimit);
 
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [app.queues.queue(queueNames.leads)] });
   await app.register(healthRoutes, { readiness });

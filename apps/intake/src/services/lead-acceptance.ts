@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { identityKeys, type NormalizedLead } from '@leadrelay/lead';
+import { identityKeys, type NormalizedActivity, type NormalizedLead } from '@leadrelay/lead';
 import { jobIdFor, type QueueRegistry } from '@leadrelay/queue';
 import { AppError } from '@leadrelay/http-kit';
 import type { IdentityClaims } from './identity-claims.ts';
@@ -76,6 +76,34 @@ export class LeadAcceptance {
       throw new AppError('service_unavailable', 'leads could not be queued, retry later', undefined, { cause: error });
     }
     return results;
+  }
+
+  /** Queues activities for a lead, stored or not yet stored (the worker keeps them pending). */
+  async acceptActivities(
+    leadId: string,
+    activities: NormalizedActivity[],
+    raw: unknown,
+    context: Omit<AcceptanceContext, 'onDuplicate'>,
+  ): Promise<void> {
+    const submissionId = randomUUID();
+    try {
+      await this.queues.enqueue(
+        'appendActivities',
+        {
+          submissionId,
+          partnerId: context.partnerId,
+          route: context.route,
+          receivedAt: new Date().toISOString(),
+          requestId: context.requestId,
+          raw,
+          leadId,
+          activities,
+        },
+        { jobId: jobIdFor('submission', submissionId) },
+      );
+    } catch (error) {
+      throw new AppError('service_unavailable', 'activities could not be queued, retry later', undefined, { cause: error });
+    }
   }
 
   async #claim(requests: Parameters<IdentityClaims['claim']>[0]) {

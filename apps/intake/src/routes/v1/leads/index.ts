@@ -1,20 +1,39 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance } from 'fastify';
-import { normalizeCanonicalLead } from '@leadrelay/lead';
-import { submitLeadsSchema, type ItemResult, type SubmitLeadsAnswer } from './schema.ts';
+import { AppError } from '@leadrelay/http-kit';
+import { normalizeActivity, normalizeCanonicalLead, type NormalizedActivity } from '@leadrelay/lead';
+import { appendActivitiesSchema, submitLeadsSchema, type ItemResult, type SubmitLeadsAnswer } from './schema.ts';
 import type { AcceptanceContext, AcceptedItem } from '../../../services/lead-acceptance.ts';
+import { partnerRateLimit } from '../../../plugins/partner-rate-limit.ts';
 
 const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.post('/', { schema: submitLeadsSchema, preHandler: app.authenticateCanonical }, async (request, reply) => {
+  const routeOptions = { preHandler: app.authenticateCanonical, config: { rateLimit: partnerRateLimit } };
+
+  app.post('/', { ...routeOptions, schema: submitLeadsSchema }, async (request, reply) => {
     const items = Array.isArray(request.body) ? request.body : [request.body];
-    const answer = await submitCanonicalLeads(app, items, request.partner.defaultCountry, {
-      partnerId: request.partner.id,
-      route: 'POST /v1/leads',
-      requestId: request.id,
-      onDuplicate: request.query.onDuplicate,
+    const answer = await app.answerIdempotently(request, reply, async () => {
+      const body = await submitCanonicalLeads(app, items, request.partner.defaultCountry, {
+        partnerId: request.partner.id,
+        route: 'POST /v1/leads',
+        requestId: request.id,
+        onDuplicate: request.query.onDuplicate,
+      });
+      return { statusCode: body.counts.rejected === body.results.length ? (400 as const) : (202 as const), body };
     });
-    const allRejected = answer.counts.rejected === answer.results.length;
-    return reply.status(allRejected ? 400 : 202).send(answer);
+    return reply.status(answer.statusCode).send(answer.body);
+  });
+
+  app.post('/:leadId/activities', { ...routeOptions, schema: appendActivitiesSchema }, async (request, reply) => {
+    const activities = normalizeActivities(request.body.activities);
+    const answer = await app.answerIdempotently(request, reply, async () => {
+      await app.leadAcceptance.acceptActivities(request.params.leadId, activities, request.body, {
+        partnerId: request.partner.id,
+        route: 'POST /v1/leads/:leadId/activities',
+        requestId: request.id,
+      });
+      return { statusCode: 202 as const, body: { leadId: request.params.leadId, accepted: activities.length } };
+    });
+    return reply.status(answer.statusCode).send(answer.body);
   });
 };
 
@@ -40,6 +59,14 @@ async function submitCanonicalLeads(
   const counts = { created: 0, duplicate: 0, updated: 0, rejected: 0 };
   for (const result of results) counts[result.status] += 1;
   return { results, counts };
+}
+
+/** All or nothing: an activity with a bad timestamp rejects the request, with its path. */
+function normalizeActivities(input: Parameters<typeof normalizeActivity>[0][]): NormalizedActivity[] {
+  const errors: { path: string; message: string }[] = [];
+  const activities = input.map((activity, index) => normalizeActivity(activity, `activities.${index}`, errors));
+  if (errors.length > 0) throw new AppError('validation_failed', 'the activities are invalid', errors);
+  return activities as NormalizedActivity[];
 }
 
 export default leadsRoutes;

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { ActivityInputSchema } from '@leadrelay/lead';
 
 export const maxLeadsPerRequest = 1000;
+
+const security = [{ bearerAuth: [] }, { apiKeyHeader: [] }] as Record<string, string[]>[];
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe('A retry with the same key and body gets the first answer and enqueues nothing new.'),
+});
 
 /**
  * Items are validated one by one after this (valid items are accepted even when others are
@@ -12,7 +22,7 @@ export const SubmitLeadsBody = z
     z.record(z.string(), z.unknown()),
     z.array(z.unknown()).max(maxLeadsPerRequest, `at most ${maxLeadsPerRequest} leads per request`),
   ])
-  .describe('One lead object, or an array of 1 to 1000 lead objects (see CanonicalLead).');
+  .describe('One lead object, or an array of 1 to 1000 lead objects (fields: see the README).');
 
 export const SubmitLeadsQuery = z.object({
   onDuplicate: z
@@ -21,11 +31,13 @@ export const SubmitLeadsQuery = z.object({
     .describe('`update` turns a duplicate into an update of the stored lead.'),
 });
 
+const FieldErrors = z.array(z.object({ path: z.string(), message: z.string() }));
+
 const ItemResult = z.object({
   index: z.number().int(),
   status: z.enum(['created', 'duplicate', 'updated', 'rejected']),
   leadId: z.uuid().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  errors: FieldErrors.optional(),
 });
 export type ItemResult = z.infer<typeof ItemResult>;
 
@@ -43,7 +55,8 @@ export type SubmitLeadsAnswer = z.infer<typeof SubmitLeadsAnswer>;
 export const submitLeadsSchema = {
   summary: 'Submit leads (canonical API)',
   tags: ['leads'],
-  security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] as Record<string, string[]>[],
+  security,
+  headers: IdempotencyHeaders,
   querystring: SubmitLeadsQuery,
   body: SubmitLeadsBody,
   response: {
@@ -51,8 +64,40 @@ export const submitLeadsSchema = {
     400: z.union([SubmitLeadsAnswer, ErrorBodySchema]).describe('Every item was rejected, or the request is malformed'),
     401: ErrorBodySchema,
     403: ErrorBodySchema,
+    409: ErrorBodySchema.describe('A request with this Idempotency-Key is still in progress'),
     413: ErrorBodySchema,
     415: ErrorBodySchema,
+    422: ErrorBodySchema.describe('The Idempotency-Key was used with a different body'),
+    429: ErrorBodySchema,
+    503: ErrorBodySchema,
+  },
+};
+
+export const AppendActivitiesBody = z.object({
+  activities: z.array(ActivityInputSchema).min(1).max(100),
+});
+
+export const AppendActivitiesAnswer = z.object({
+  leadId: z.uuid(),
+  accepted: z.number().int(),
+});
+
+export const appendActivitiesSchema = {
+  summary: 'Append activities to a lead (kept until the lead is stored if it is not yet)',
+  tags: ['leads'],
+  security,
+  headers: IdempotencyHeaders,
+  params: z.object({ leadId: z.uuid() }),
+  body: AppendActivitiesBody,
+  response: {
+    202: AppendActivitiesAnswer,
+    400: ErrorBodySchema,
+    401: ErrorBodySchema,
+    403: ErrorBodySchema,
+    409: ErrorBodySchema,
+    413: ErrorBodySchema,
+    415: ErrorBodySchema,
+    422: ErrorBodySchema,
     429: ErrorBodySchema,
     503: ErrorBodySchema,
   },
