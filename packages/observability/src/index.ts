@@ -1,2 +1,11 @@
 export { createLogger, redactedLogPaths, wantsPrettyLogs } from './logger.ts';
 export type { CreateLoggerOptions, Logger } from './logger.ts';
+export { personalDataKeys, scrubPersonalData } from './personal-data-scrubber.ts';
+export { metricsRegistry, scrapeMetrics } from './metrics/registry.ts';
+export type { MetricsScrape } from './metrics/registry.ts';
+export { httpMetrics, observeHttpRequest } from './metrics/http-metrics.ts';
+export type { HttpRequestSample } from './metrics/http-metrics.ts';
+export { observeEnqueue, queueDepthStates, reportQueueDepths } from './metrics/queue-metrics.ts';
+export type { QueueDepthSource } from './metrics/queue-metrics.ts';
+export { recordPersistBatch } from './metrics/worker-metrics.ts';
+export { recordDeliveryAttempt } from './metrics/delivery-metrics.ts';

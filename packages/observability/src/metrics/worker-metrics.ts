@@ -1,0 +1,22 @@
+import { Histogram } from 'prom-client';
+import { metricsRegistry } from './registry.ts';
+
+const persistBatchSize = new Histogram({
+  name: 'leadrelay_worker_persist_batch_size',
+  help: 'Submissions persisted together by the worker in one batch',
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+  registers: [metricsRegistry],
+});
+
+const persistDurationSeconds = new Histogram({
+  name: 'leadrelay_worker_persist_duration_seconds',
+  help: 'Time the worker took to persist one batch of submissions in PostgreSQL',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});
+
+/** Records one persisted batch: how many submissions it held and how long persisting took. */
+export function recordPersistBatch(size: number, durationMs: number): void {
+  persistBatchSize.observe(size);
+  persistDurationSeconds.observe(durationMs / 1000);
+}
