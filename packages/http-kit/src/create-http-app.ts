@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { errorHandlerPlugin } from './error-handler.ts';
+import { httpMetricsPlugin, type HttpMetrics } from './http-metrics.ts';
 
 export interface CreateHttpAppOptions {
   logger: FastifyBaseLogger;
   /** Largest request body, in bytes. */
   bodyLimitBytes: number;
+  /** When given, every answer is counted and timed and `/metrics` serves the process's metrics. */
+  metrics?: HttpMetrics;
 }
 
 /**
  * A Fastify instance with LeadRelay's conventions: zod schemas validate and serialize, every
  * request has an id (taken from `X-Request-Id` when the caller sends one), one error handler.
  */
-export async function createHttpApp({ logger, bodyLimitBytes }: CreateHttpAppOptions): Promise<FastifyInstance> {
+export async function createHttpApp({ logger, bodyLimitBytes, metrics }: CreateHttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: bodyLimitBytes,
@@ -25,5 +28,6 @@ export async function createHttpApp({ logger, bodyLimitBytes }: CreateHttpAppOpt
   // Our APIs take JSON only; anything else is a 415, never parsed as text.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
+  if (metrics) await app.register(httpMetricsPlugin, { metrics });
   return app;
 }

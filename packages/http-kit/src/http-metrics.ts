@@ -1,0 +1,36 @@
+import fp from 'fastify-plugin';
+
+/**
+ * What the metrics plugin needs from the process's metrics (`httpMetrics` of
+ * @leadrelay/observability fits): a recorder for every answer, and the text of a scrape.
+ */
+export interface HttpMetrics {
+  observeRequest(sample: { method: string; route: string; statusCode: number; durationMs: number }): void;
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Label of requests that matched no route: their URLs are whatever a client typed. */
+export const unmatchedRouteLabel = '(unmatched)';
+
+/**
+ * Counts and times every answer by route pattern and status, and serves the process's metrics
+ * at `/metrics` for Prometheus.
+ */
+export const httpMetricsPlugin = fp<{ metrics: HttpMetrics }>(
+  async (app, { metrics }) => {
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.observeRequest({
+        method: request.method,
+        route: request.routeOptions.url ?? unmatchedRouteLabel,
+        statusCode: reply.statusCode,
+        durationMs: reply.elapsedTime,
+      });
+    });
+
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const { contentType, body } = await metrics.scrape();
+      return reply.type(contentType).send(body);
+    });
+  },
+  { name: 'http-metrics' },
+);
