@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Logger } from '@leadrelay/observability';
+import { httpMetrics, type Logger } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
@@ -40,6 +40,7 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
   const healthServer = await startHealthServer({
     logger: logger as FastifyBaseLogger,
     port: config.DISPATCHER_HEALTH_PORT,
+    metrics: httpMetrics,
     readiness: createStandardReadiness({ redis: producerConnection, db, queues: [queues.queue(queueNames.events), queues.queue(queueNames.deliveries)] }),
   });
 

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Logger } from '@leadrelay/observability';
+import { httpMetrics, type Logger } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
@@ -47,6 +47,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const healthServer = await startHealthServer({
     logger: logger as FastifyBaseLogger,
     port: config.WORKER_HEALTH_PORT,
+    metrics: httpMetrics,
     readiness: createStandardReadiness({ redis: producerConnection, db, queues: [queues.queue(queueNames.leads)] }),
   });
 
