@@ -91,15 +91,8 @@ export class LeadPersister {
       if (processed) return processed;
       const lead = await tx.lead.findUnique({ where: { id: job.leadId }, select: { id: true } });
       if (!lead) {
-        await tx.pendingActivity.createMany({
-          data: job.activities.map((activity, position) => ({
-            id: randomUUID(),
-            leadId: job.leadId,
-            partnerId: job.partnerId,
-            submissionId: job.submissionId,
-            position,
-            ...activityColumns(activity),
-          })),
+        await tx.pendingSubmission.createMany({
+          data: [{ id: job.submissionId, leadId: job.leadId, payload: job as unknown as Prisma.InputJsonValue, receivedAt: new Date(job.receivedAt) }],
           skipDuplicates: true,
         });
         return { leadId: job.leadId, outcome: 'already_processed', eventIds: [] };
@@ -187,16 +180,13 @@ export class LeadPersister {
 
   /** Activities that arrived before their lead join it now, in the order they arrived. */
   async #adoptPendingActivities(tx: TransactionClient, leadId: string) {
-    const pending = await tx.pendingActivity.findMany({ where: { leadId }, orderBy: { receivedAt: 'asc' } });
-    if (pending.length === 0) return;
-    await tx.activity.createMany({
-      data: pending.map(({ partnerId: _partnerId, receivedAt: _receivedAt, ...activity }) => ({
-        ...activity,
-        property: activity.property ?? Prisma.DbNull,
-      })),
-      skipDuplicates: true,
-    });
-    await tx.pendingActivity.deleteMany({ where: { leadId } });
+    const pending = await tx.pendingSubmission.findMany({ where: { leadId }, orderBy: { receivedAt: 'asc' } });
+    for (const { payload } of pending) {
+      const job = payload as unknown as AppendActivitiesPayload;
+      await this.#recordSubmission(tx, leadId, job);
+      await this.#insertActivities(tx, leadId, job.submissionId, job.activities);
+    }
+    await tx.pendingSubmission.deleteMany({ where: { leadId } });
   }
 
   async #writeEvents(
