@@ -7,6 +7,8 @@ import adminAuth from './plugins/admin-auth.ts';
 import registries from './plugins/registries.ts';
 import partnersRoutes from './routes/v1/partners/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
+import leadsRoutes from './routes/v1/leads/index.ts';
+import statsRoutes from './routes/v1/stats/index.ts';
 
 export interface BuildAdminAppOptions {
   config: AdminEnv;
@@ -24,5 +26,7 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(healthRoutes, { readiness });
   await app.register(partnersRoutes, { prefix: '/v1/partners' });
   await app.register(destinationsRoutes, { prefix: '/v1/destinations' });
+  await app.register(leadsRoutes, { prefix: '/v1/leads' });
+  await app.register(statsRoutes, { prefix: '/v1/stats' });
   return app;
 }

@@ -1,14 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@leadrelay/http-kit';
+
+/** Failed admin logins one client IP may make per window before it is answered 429. */
+export const adminAuthFailureLimit = 20;
+export const adminAuthFailureWindowMs = 60_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler of every admin route: `Authorization: Bearer $ADMIN_TOKEN`. */
-    authenticateAdmin: (request: FastifyRequest) => Promise<void>;
+    /**
+     * Hook of every admin route (`onRequest`): `Authorization: Bearer $ADMIN_TOKEN`. A wrong or
+     * missing token is 401, or 429 with Retry-After once the client IP failed too often.
+     */
+    authenticateAdmin: (request: FastifyRequest, reply?: FastifyReply) => Promise<void>;
     /** Constant-time comparison of a presented token with ADMIN_TOKEN. */
     isAdminToken: (presented: string) => boolean;
+    /**
+     * Counts a failed admin login from the request's IP and throws: 401, or 429 past the limit
+     * (Retry-After is set when `reply` is given). For other login forms, e.g. the dashboard's.
+     */
+    refuseAdminCredentials: (request: FastifyRequest, reply?: FastifyReply) => Promise<never>;
   }
 }
 
@@ -17,17 +29,48 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+function bearerToken(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
+}
+
+/**
+ * Only failures are counted, in Redis so that every admin instance agrees. A correct token is
+ * never refused, even from an IP over the limit: the token has at least 16 characters, so 20
+ * guesses a minute cannot find it, and an attacker sharing an operator's IP cannot lock them out.
+ */
 export default fp(
   async (app) => {
     const expected = digest(app.adminConfig.ADMIN_TOKEN);
+    const keyPrefix = `${app.adminConfig.QUEUE_PREFIX}:admin-auth-failures:`;
     const isAdminToken = (presented: string) => timingSafeEqual(digest(presented), expected);
-    app.decorate('isAdminToken', isAdminToken);
-    app.decorate('authenticateAdmin', async (request: FastifyRequest) => {
-      const authorization = request.headers.authorization;
-      const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
-      if (!token || !isAdminToken(token)) {
-        throw new AppError('unauthorized', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)');
+
+    /** Failures so far in the IP's current window, and the milliseconds left in it. */
+    async function countFailure(ip: string): Promise<{ failures: number; remainingMs: number }> {
+      // Hashed so that Redis holds no client addresses.
+      const key = keyPrefix + createHash('sha256').update(ip).digest('base64url');
+      const results = await app.redis.multi().incr(key).pexpire(key, adminAuthFailureWindowMs, 'NX').pttl(key).exec();
+      if (!results) throw new Error('the admin login failure count was not recorded (transaction aborted)');
+      for (const [error] of results) if (error) throw error;
+      return { failures: Number(results[0]![1]), remainingMs: Number(results[2]![1]) };
+    }
+
+    const refuseAdminCredentials = async (request: FastifyRequest, reply?: FastifyReply): Promise<never> => {
+      const { failures, remainingMs } = await countFailure(request.ip);
+      if (failures > adminAuthFailureLimit) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(remainingMs / 1000));
+        reply?.header('retry-after', String(retryAfterSeconds));
+        throw new AppError('rate_limited', `too many failed admin logins from this address; retry in ${retryAfterSeconds} s`);
       }
+      throw new AppError('unauthorized', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)');
+    };
+
+    app.decorate('isAdminToken', isAdminToken);
+    app.decorate('refuseAdminCredentials', refuseAdminCredentials);
+    app.decorate('authenticateAdmin', async (request: FastifyRequest, reply?: FastifyReply) => {
+      const token = bearerToken(request);
+      if (token && isAdminToken(token)) return;
+      await refuseAdminCredentials(request, reply);
     });
   },
   { name: 'admin-auth', dependencies: ['infrastructure'] },

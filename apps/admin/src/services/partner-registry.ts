@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isUniqueConstraintError, type DatabaseClient, type PartnerModel, type PartnerProfile, Prisma } from '@leadrelay/db';
+import {
+  isRecordNotFoundError,
+  isUniqueConstraintError,
+  type DatabaseClient,
+  type PartnerModel,
+  type PartnerProfile,
+  Prisma,
+} from '@leadrelay/db';
 import { apiKeyDisplayPrefix, generateApiKey, generateSecret, hashApiKey, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
 
@@ -11,6 +18,21 @@ export interface CreatePartnerInput {
   defaultCountry?: string;
   auth?: { scheme: 'basic' | 'header' | 'body'; name?: string };
   rateLimitPerMinute?: number;
+  siteDomain?: string;
+  siteLoginUrl?: string;
+  leadRole?: string;
+}
+
+/**
+ * What an operator may change after onboarding. `null` clears an optional setting; slug and
+ * profile are fixed because partners' integrations are built on them.
+ */
+export interface UpdatePartnerInput {
+  name?: string;
+  fieldMap?: Record<string, string>;
+  defaultCountry?: string | null;
+  auth?: { scheme: 'basic' | 'header' | 'body'; name?: string } | null;
+  rateLimitPerMinute?: number | null;
   siteDomain?: string;
   siteLoginUrl?: string;
   leadRole?: string;
@@ -32,6 +54,7 @@ export interface PartnerView {
   siteLoginUrl: string;
   leadRole: string;
   disabled: boolean;
+  disabledAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -90,6 +113,58 @@ export class PartnerRegistry {
     if (!partner) throw new AppError('not_found', `no partner ${id}`);
     return toPartnerView(partner);
   }
+
+  async update(id: string, input: UpdatePartnerInput): Promise<PartnerView> {
+    const data: Prisma.PartnerUpdateInput = {};
+    if (input.name !== undefined) data.name = input.name;
+    if (input.fieldMap !== undefined) data.fieldMap = input.fieldMap;
+    if (input.defaultCountry !== undefined) data.defaultCountry = input.defaultCountry?.toUpperCase() ?? null;
+    if (input.auth !== undefined) data.auth = input.auth ?? Prisma.DbNull;
+    if (input.rateLimitPerMinute !== undefined) data.rateLimitPerMinute = input.rateLimitPerMinute;
+    if (input.siteDomain !== undefined) data.siteDomain = input.siteDomain;
+    if (input.siteLoginUrl !== undefined) data.siteLoginUrl = input.siteLoginUrl;
+    if (input.leadRole !== undefined) data.leadRole = input.leadRole;
+    return toPartnerView(await this.#update(id, data));
+  }
+
+  /**
+   * A disabled partner's requests are refused by intake (403) once its cache expires
+   * (PARTNER_CACHE_TTL); its leads stay. Disabling twice keeps the first time.
+   */
+  async disable(id: string): Promise<PartnerView> {
+    const partner = await this.db.partner.findUnique({ where: { id } });
+    if (!partner) throw new AppError('not_found', `no partner ${id}`);
+    if (partner.disabledAt) return toPartnerView(partner);
+    return toPartnerView(await this.#update(id, { disabledAt: new Date() }));
+  }
+
+  async enable(id: string): Promise<PartnerView> {
+    return toPartnerView(await this.#update(id, { disabledAt: null }));
+  }
+
+  /**
+   * New API key and secret, returned once. The old key stops working as soon as intake's partner
+   * cache expires (PARTNER_CACHE_TTL); there is no overlap, so the partner must switch at once.
+   */
+  async rotateCredentials(id: string): Promise<PartnerView & PartnerCredentials> {
+    const apiKey = generateApiKey();
+    const secret = generateSecret();
+    const partner = await this.#update(id, {
+      apiKeyHash: hashApiKey(apiKey),
+      apiKeyPrefix: apiKeyDisplayPrefix(apiKey),
+      secretCiphertext: this.secretBox.encrypt(secret),
+    });
+    return { ...toPartnerView(partner), apiKey, secret };
+  }
+
+  async #update(id: string, data: Prisma.PartnerUpdateInput): Promise<PartnerModel> {
+    try {
+      return await this.db.partner.update({ where: { id }, data });
+    } catch (error) {
+      if (isRecordNotFoundError(error)) throw new AppError('not_found', `no partner ${id}`);
+      throw error;
+    }
+  }
 }
 
 export function toPartnerView(partner: PartnerModel): PartnerView {
@@ -108,6 +183,7 @@ export function toPartnerView(partner: PartnerModel): PartnerView {
     siteLoginUrl: partner.siteLoginUrl,
     leadRole: partner.leadRole,
     disabled: partner.disabledAt !== null,
+    disabledAt: partner.disabledAt?.toISOString() ?? null,
     createdAt: partner.createdAt.toISOString(),
     updatedAt: partner.updatedAt.toISOString(),
   };

@@ -7,19 +7,40 @@ const PartnerAuth = z.object({
   name: z.string().min(1).max(100).optional(),
 });
 
+const PartnerName = z.string().trim().min(1).max(200);
+const FieldMap = z.record(z.string().min(1).max(100), z.string().min(1).max(100));
+const DefaultCountry = z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166 alpha-2 code such as US or DE');
+const RateLimitPerMinute = z.number().int().min(1).max(1_000_000);
+const SiteDomain = z.string().min(1).max(253);
+const SiteLoginUrl = z.string().min(1).max(2000);
+const LeadRole = z.enum(['Buyer', 'Seller', 'Potential Seller']);
+
 export const CreatePartnerBody = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: PartnerName,
   slug: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters'),
   profile: Profile,
-  fieldMap: z.record(z.string().min(1).max(100), z.string().min(1).max(100)).optional(),
-  defaultCountry: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166 alpha-2 code such as US or DE').optional(),
+  fieldMap: FieldMap.optional(),
+  defaultCountry: DefaultCountry.optional(),
   auth: PartnerAuth.optional(),
-  rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional(),
-  siteDomain: z.string().min(1).max(253).optional(),
-  siteLoginUrl: z.string().min(1).max(2000).optional(),
-  leadRole: z.enum(['Buyer', 'Seller', 'Potential Seller']).optional(),
+  rateLimitPerMinute: RateLimitPerMinute.optional(),
+  siteDomain: SiteDomain.optional(),
+  siteLoginUrl: SiteLoginUrl.optional(),
+  leadRole: LeadRole.optional(),
+});
+
+// Strict, so an attempt to change slug or profile (which partners' integrations are built on)
+// is a clear 400 instead of being silently ignored.
+export const UpdatePartnerBody = z.strictObject({
+  name: PartnerName.optional(),
+  fieldMap: FieldMap.optional(),
+  defaultCountry: DefaultCountry.nullable().optional().describe('null: phone numbers are read as US numbers'),
+  auth: PartnerAuth.nullable().optional().describe("null: the profile's default authentication"),
+  rateLimitPerMinute: RateLimitPerMinute.nullable().optional().describe("null: intake's default limit"),
+  siteDomain: SiteDomain.optional(),
+  siteLoginUrl: SiteLoginUrl.optional(),
+  leadRole: LeadRole.optional(),
 });
 
 export const PartnerView = z.object({
@@ -37,6 +58,7 @@ export const PartnerView = z.object({
   siteLoginUrl: z.string(),
   leadRole: z.string(),
   disabled: z.boolean(),
+  disabledAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -45,6 +67,8 @@ export const CreatedPartner = PartnerView.extend({
   apiKey: z.string().describe('Shown only now; stored as a hash.'),
   secret: z.string().describe('Shown only now; stored encrypted.'),
 });
+
+const partnerChangeAnswers = { 200: PartnerView, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema };
 
 export const PartnerIdParams = z.object({ id: z.uuid() });
 
@@ -55,14 +79,14 @@ export const createPartnerSchema = {
   summary: 'Onboard a partner',
   tags: ['partners'],
   body: CreatePartnerBody,
-  response: { 201: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 409: ErrorBodySchema },
+  response: { 201: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 409: ErrorBodySchema },
 };
 
 export const listPartnersSchema = {
   ...auth,
   summary: 'List partners',
   tags: ['partners'],
-  response: { 200: z.object({ partners: z.array(PartnerView) }), 401: ErrorBodySchema },
+  response: { 200: z.object({ partners: z.array(PartnerView) }), 401: ErrorBodySchema, 429: ErrorBodySchema },
 };
 
 export const getPartnerSchema = {
@@ -70,5 +94,42 @@ export const getPartnerSchema = {
   summary: 'Get a partner',
   tags: ['partners'],
   params: PartnerIdParams,
-  response: { 200: PartnerView, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
+  response: { 200: PartnerView, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema },
+};
+
+export const updatePartnerSchema = {
+  ...auth,
+  summary: 'Change a partner',
+  description: 'Only the fields sent change; `null` clears an optional setting. Intake sees changes within PARTNER_CACHE_TTL.',
+  tags: ['partners'],
+  params: PartnerIdParams,
+  body: UpdatePartnerBody,
+  response: partnerChangeAnswers,
+};
+
+export const disablePartnerSchema = {
+  ...auth,
+  summary: 'Disable a partner',
+  description: 'Intake answers its requests 403 once its partner cache expires (PARTNER_CACHE_TTL, default 5 s).',
+  tags: ['partners'],
+  params: PartnerIdParams,
+  response: partnerChangeAnswers,
+};
+
+export const enablePartnerSchema = {
+  ...auth,
+  summary: 'Enable a disabled partner',
+  tags: ['partners'],
+  params: PartnerIdParams,
+  response: partnerChangeAnswers,
+};
+
+export const rotatePartnerCredentialsSchema = {
+  ...auth,
+  summary: "Replace a partner's API key and secret",
+  description:
+    'Answers the new key and secret once. The old key stops working when intake\'s partner cache expires (PARTNER_CACHE_TTL, default 5 s); there is no overlap.',
+  tags: ['partners'],
+  params: PartnerIdParams,
+  response: { 200: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema },
 };

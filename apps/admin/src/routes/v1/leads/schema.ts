@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ErrorBodySchema } from '@leadrelay/http-kit';
+
+export const FindLeadsQuery = z.object({
+  email: z.string().min(1).max(320).optional().describe('Any case and surrounding spaces; normalized as intake does'),
+  phone: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("Any format; a national number is read in the partner's defaultCountry when `partner` is given, else US"),
+  partner: z.string().min(1).max(63).optional().describe('Partner slug: leads it submitted'),
+  externalId: z.string().min(1).max(200).optional().describe("The partner's own id for the lead (needs `partner`)"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(500).optional().describe('`nextCursor` of the previous page'),
+});
+
+const PartnerRef = z.object({ id: z.uuid(), slug: z.string() });
+
+export const LeadSummary = z.object({
+  id: z.uuid(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  source: z.string().nullable(),
+  partner: PartnerRef.describe('The partner that sent the lead first'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const LeadPage = z.object({
+  leads: z.array(LeadSummary).describe('Newest first'),
+  nextCursor: z.string().nullable().describe('null on the last page'),
+});
+
+const DeliveryStatus = z.enum(['pending', 'delivered', 'failed', 'stopped', 'paused']);
+
+export const LeadDetail = LeadSummary.extend({
+  salutation: z.string().nullable(),
+  gender: z.string().nullable(),
+  age: z.number().int().nullable(),
+  dateOfBirth: z.string().nullable(),
+  company: z.string().nullable(),
+  address: z.string().nullable(),
+  city: z.string().nullable(),
+  state: z.string().nullable(),
+  zip: z.string().nullable(),
+  country: z.string().nullable(),
+  timezone: z.string().nullable(),
+  website: z.string().nullable(),
+  notes: z.string().nullable(),
+  custom: z.unknown(),
+  extra: z.unknown().describe('Partner fields LeadRelay carries but does not act on'),
+  rawSubmissions: z
+    .array(
+      z.object({
+        id: z.uuid(),
+        partner: PartnerRef,
+        route: z.string(),
+        payload: z.unknown().describe('The item exactly as the partner sent it'),
+        receivedAt: z.string(),
+        storedAt: z.string(),
+      }),
+    )
+    .describe('Oldest first; the latest 500 at most (see `totals`)'),
+  consents: z.array(
+    z.object({
+      id: z.uuid(),
+      partner: PartnerRef,
+      submissionId: z.uuid(),
+      text: z.string().nullable(),
+      ip: z.string().nullable(),
+      timestampRaw: z.string().nullable(),
+      givenAt: z.string().nullable(),
+      createdAt: z.string(),
+    }),
+  ),
+  externalIds: z.array(z.object({ partner: PartnerRef, externalId: z.string(), createdAt: z.string() })),
+  activities: z.array(
+    z.object({
+      id: z.uuid(),
+      submissionId: z.uuid(),
+      position: z.number().int(),
+      type: z.string(),
+      description: z.string(),
+      property: z.unknown(),
+      source: z.string().nullable(),
+      occurredAt: z.string().nullable(),
+      createdAt: z.string(),
+    }),
+  ),
+  events: z.array(
+    z.object({
+      id: z.uuid(),
+      sequence: z.string().describe('A 64-bit integer, as a decimal string'),
+      type: z.enum(['created', 'updated', 'activity_added']),
+      submissionId: z.uuid(),
+      partnerSlug: z.string(),
+      requestId: z.string().nullable(),
+      document: z.unknown().describe('The seed 003 lead document at the time of the event'),
+      createdAt: z.string(),
+      enqueuedAt: z.string().nullable(),
+    }),
+  ),
+  deliveries: z.array(
+    z.object({
+      id: z.uuid(),
+      eventId: z.uuid(),
+      destination: z.object({ id: z.uuid(), name: z.string() }),
+      messageId: z.uuid(),
+      status: DeliveryStatus,
+      attemptCount: z.number().int(),
+      nextAttemptAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      deliveredAt: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+  totals: z
+    .object({
+      rawSubmissions: z.number().int(),
+      consents: z.number().int(),
+      externalIds: z.number().int(),
+      activities: z.number().int(),
+      events: z.number().int(),
+      deliveries: z.number().int(),
+    })
+    .describe('How many of each the lead has; each list above holds the latest 500 at most'),
+});
+
+const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
+
+export const findLeadsSchema = {
+  ...auth,
+  summary: 'Find leads',
+  description:
+    'By email, phone, partner, or partner and its external id (filters combine). With no filter, every lead. Cursor pagination, newest first.',
+  tags: ['leads'],
+  querystring: FindLeadsQuery,
+  response: { 200: LeadPage, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema },
+};
+
+export const getLeadSchema = {
+  ...auth,
+  summary: 'Everything stored about a lead',
+  tags: ['leads'],
+  params: z.object({ id: z.uuid() }),
+  response: { 200: LeadDetail, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema },
+};

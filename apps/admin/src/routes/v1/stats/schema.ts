@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { ErrorBodySchema } from '@leadrelay/http-kit';
+
+export const SystemStats = z.object({
+  queues: z
+    .record(z.string(), z.record(z.string(), z.number().int()))
+    .describe('Queue name -> BullMQ job state (waiting, active, delayed, prioritized, waiting-children, completed, failed, paused) -> jobs'),
+  deliveries: z.object({
+    pending: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    stopped: z.number().int(),
+    paused: z.number().int(),
+  }),
+  generatedAt: z.string(),
+});
+
+export const getStatsSchema = {
+  security: [{ bearerAuth: [] }] as Record<string, string[]>[],
+  summary: 'Jobs per queue state and deliveries per status',
+  tags: ['stats'],
+  response: { 200: SystemStats, 401: ErrorBodySchema, 429: ErrorBodySchema },
+};

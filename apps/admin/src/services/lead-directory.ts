@@ -1,0 +1,311 @@
+import type { DatabaseClient, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
+import { AppError } from '@leadrelay/http-kit';
+import { normalizeEmail, normalizePhone } from '@leadrelay/lead';
+import { decodeLeadCursor, encodeLeadCursor } from './lead-cursor.ts';
+
+/** Each history list of a lead's detail holds at most this many rows: the latest ones. */
+export const leadHistoryLimit = 500;
+
+export interface FindLeadsQuery {
+  /** Any case, any surrounding spaces: normalized as intake does. */
+  email?: string;
+  /** Any format libphonenumber reads; national numbers in the partner's defaultCountry, else US. */
+  phone?: string;
+  /** Partner slug: leads it submitted, or with `externalId`, the lead it knows by that id. */
+  partner?: string;
+  externalId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface PartnerRef {
+  id: string;
+  slug: string;
+}
+
+export interface LeadSummary {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  source: string | null;
+  partner: PartnerRef;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LeadPage {
+  leads: LeadSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface LeadDetail extends LeadSummary {
+  salutation: string | null;
+  gender: string | null;
+  age: number | null;
+  dateOfBirth: string | null;
+  company: string | null;
+  address: string | null;
+  city: string | null;
+  state: string | null;
+  zip: string | null;
+  country: string | null;
+  timezone: string | null;
+  website: string | null;
+  notes: string | null;
+  custom: unknown;
+  extra: unknown;
+  rawSubmissions: {
+    id: string;
+    partner: PartnerRef;
+    route: string;
+    payload: unknown;
+    receivedAt: string;
+    storedAt: string;
+  }[];
+  consents: {
+    id: string;
+    partner: PartnerRef;
+    submissionId: string;
+    text: string | null;
+    ip: string | null;
+    timestampRaw: string | null;
+    givenAt: string | null;
+    createdAt: string;
+  }[];
+  externalIds: { partner: PartnerRef; externalId: string; createdAt: string }[];
+  activities: {
+    id: string;
+    submissionId: string;
+    position: number;
+    type: string;
+    description: string;
+    property: unknown;
+    source: string | null;
+    occurredAt: string | null;
+    createdAt: string;
+  }[];
+  events: {
+    id: string;
+    /** A decimal string: the sequence is a 64-bit integer. */
+    sequence: string;
+    type: EventType;
+    submissionId: string;
+    partnerSlug: string;
+    requestId: string | null;
+    document: unknown;
+    createdAt: string;
+    enqueuedAt: string | null;
+  }[];
+  deliveries: {
+    id: string;
+    eventId: string;
+    destination: { id: string; name: string };
+    messageId: string;
+    status: DeliveryStatus;
+    attemptCount: number;
+    nextAttemptAt: string | null;
+    lastError: string | null;
+    deliveredAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+  }[];
+  /** How many of each the lead has in all; a list is cut to the latest `leadHistoryLimit`. */
+  totals: { rawSubmissions: number; consents: number; externalIds: number; activities: number; events: number; deliveries: number };
+}
+
+const partnerRef = { select: { id: true, slug: true } } as const;
+const latest = { take: leadHistoryLimit } as const;
+
+/** Finds leads the way a partner or an operator names them, and shows everything stored about one. */
+export class LeadDirectory {
+  constructor(private readonly db: DatabaseClient) {}
+
+  async find(query: FindLeadsQuery): Promise<LeadPage> {
+    const conditions = await this.#conditions(query);
+    if (query.cursor) {
+      const after = decodeLeadCursor(query.cursor);
+      conditions.push({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] });
+    }
+    const rows = await this.db.lead.findMany({
+      where: { AND: conditions },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+      include: { partner: partnerRef },
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      leads: page.map(toLeadSummary),
+      nextCursor: rows.length > query.limit && last ? encodeLeadCursor(last) : null,
+    };
+  }
+
+  async get(id: string): Promise<LeadDetail> {
+    const lead = await this.db.lead.findUnique({
+      where: { id },
+      include: {
+        partner: partnerRef,
+        rawSubmissions: { ...latest, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], include: { partner: partnerRef } },
+        consents: { ...latest, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { partner: partnerRef } },
+        externalIds: { ...latest, orderBy: { createdAt: 'desc' }, include: { partner: partnerRef } },
+        activities: { ...latest, orderBy: [{ createdAt: 'desc' }, { submissionId: 'desc' }, { position: 'desc' }] },
+        events: { ...latest, orderBy: { sequence: 'desc' } },
+        _count: { select: { rawSubmissions: true, consents: true, externalIds: true, activities: true, events: true } },
+      },
+    });
+    if (!lead) throw new AppError('not_found', `no lead ${id} (an accepted lead appears once the worker has stored it)`);
+    const deliveryFilter = { event: { leadId: id } };
+    const [deliveries, deliveryTotal] = await Promise.all([
+      this.db.delivery.findMany({
+        ...latest,
+        where: deliveryFilter,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        include: { destination: { select: { id: true, name: true } } },
+      }),
+      this.db.delivery.count({ where: deliveryFilter }),
+    ]);
+    return {
+      ...toLeadSummary(lead),
+      salutation: lead.salutation,
+      gender: lead.gender,
+      age: lead.age,
+      dateOfBirth: lead.dateOfBirth,
+      company: lead.company,
+      address: lead.address,
+      city: lead.city,
+      state: lead.state,
+      zip: lead.zip,
+      country: lead.country,
+      timezone: lead.timezone,
+      website: lead.website,
+      notes: lead.notes,
+      custom: lead.custom,
+      extra: lead.extra,
+      // Fetched newest first so the cut keeps the latest; shown oldest first, as a history reads.
+      rawSubmissions: lead.rawSubmissions.reverse().map((submission) => ({
+        id: submission.id,
+        partner: submission.partner,
+        route: submission.route,
+        payload: submission.payload,
+        receivedAt: submission.receivedAt.toISOString(),
+        storedAt: submission.storedAt.toISOString(),
+      })),
+      consents: lead.consents.reverse().map((consent) => ({
+        id: consent.id,
+        partner: consent.partner,
+        submissionId: consent.submissionId,
+        text: consent.text,
+        ip: consent.ip,
+        timestampRaw: consent.timestampRaw,
+        givenAt: consent.givenAt?.toISOString() ?? null,
+        createdAt: consent.createdAt.toISOString(),
+      })),
+      externalIds: lead.externalIds.reverse().map((externalId) => ({
+        partner: externalId.partner,
+        externalId: externalId.externalId,
+        createdAt: externalId.createdAt.toISOString(),
+      })),
+      activities: lead.activities.reverse().map((activity) => ({
+        id: activity.id,
+        submissionId: activity.submissionId,
+        position: activity.position,
+        type: activity.type,
+        description: activity.description,
+        property: activity.property,
+        source: activity.source,
+        occurredAt: activity.occurredAt?.toISOString() ?? null,
+        createdAt: activity.createdAt.toISOString(),
+      })),
+      events: lead.events.reverse().map((event) => ({
+        id: event.id,
+        sequence: event.sequence.toString(),
+        type: event.type,
+        submissionId: event.submissionId,
+        partnerSlug: event.partnerSlug,
+        requestId: event.requestId,
+        document: event.document,
+        createdAt: event.createdAt.toISOString(),
+        enqueuedAt: event.enqueuedAt?.toISOString() ?? null,
+      })),
+      deliveries: deliveries.reverse().map((delivery) => ({
+        id: delivery.id,
+        eventId: delivery.eventId,
+        destination: delivery.destination,
+        messageId: delivery.messageId,
+        status: delivery.status,
+        attemptCount: delivery.attemptCount,
+        nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+        lastError: delivery.lastError,
+        deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+        createdAt: delivery.createdAt.toISOString(),
+        updatedAt: delivery.updatedAt.toISOString(),
+      })),
+      totals: { ...lead._count, deliveries: deliveryTotal },
+    };
+  }
+
+  /** The query as conditions on leads, normalized exactly as intake normalizes what it stores. */
+  async #conditions(query: FindLeadsQuery): Promise<Prisma.LeadWhereInput[]> {
+    if (query.externalId !== undefined && query.partner === undefined) {
+      throw new AppError('validation_failed', 'externalId needs partner: external ids are unique per partner', [
+        { path: 'querystring.partner', message: 'is required with externalId' },
+      ]);
+    }
+    const partner = query.partner === undefined ? null : await this.#partnerBySlug(query.partner);
+    const conditions: Prisma.LeadWhereInput[] = [];
+    if (query.email !== undefined) {
+      const email = normalizeEmail(query.email);
+      if (!email) throw invalidQuery('email', 'is not a valid email address');
+      conditions.push({ email });
+    }
+    if (query.phone !== undefined) {
+      const phone = normalizePhone(query.phone, partner?.defaultCountry ?? 'US');
+      if (!phone) throw invalidQuery('phone', 'is not a phone number');
+      conditions.push({ phone });
+    }
+    if (partner && query.externalId !== undefined) {
+      conditions.push({ externalIds: { some: { partnerId: partner.id, externalId: query.externalId } } });
+    } else if (partner) {
+      // Leads the partner submitted, including duplicates of leads another partner sent first.
+      conditions.push({ rawSubmissions: { some: { partnerId: partner.id } } });
+    }
+    return conditions;
+  }
+
+  async #partnerBySlug(slug: string) {
+    const partner = await this.db.partner.findUnique({ where: { slug }, select: { id: true, defaultCountry: true } });
+    if (!partner) throw new AppError('not_found', `no partner with slug "${slug}"`);
+    return partner;
+  }
+}
+
+function invalidQuery(field: string, message: string): AppError {
+  return new AppError('validation_failed', `${field} ${message}`, [{ path: `querystring.${field}`, message }]);
+}
+
+function toLeadSummary(lead: {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  source: string | null;
+  partner: PartnerRef;
+  createdAt: Date;
+  updatedAt: Date;
+}): LeadSummary {
+  return {
+    id: lead.id,
+    email: lead.email,
+    phone: lead.phone,
+    firstName: lead.firstName,
+    lastName: lead.lastName,
+    source: lead.source,
+    partner: lead.partner,
+    createdAt: lead.createdAt.toISOString(),
+    updatedAt: lead.updatedAt.toISOString(),
+  };
+}
