@@ -136,7 +136,9 @@ const genderWords: Record<string, Gender> = {
 };
 
 export function normalizeGender(raw: string): Gender | null {
-  return genderWords[raw.trim().toLowerCase().replace(/\.$/, '')] ?? null;
+  const word = raw.trim().toLowerCase().replace(/\.$/, '');
+  // Own keys only: "constructor" must not find Object's.
+  return Object.hasOwn(genderWords, word) ? genderWords[word]! : null;
 }
 
 export interface NormalizeOptions {

@@ -35,3 +35,10 @@ export {
   normalizeTimestamp,
 } from './normalize.ts';
 export type { FieldError } from './normalize.ts';
+export { applyFieldMap } from './profiles/field-map.ts';
+export { mapHotwireLead } from './profiles/hotwire-lead.ts';
+export { mapSovendusLead } from './profiles/sovendus-lead.ts';
+export type { ComplianceEncoding, SovendusOptions } from './profiles/sovendus-lead.ts';
+export { alowareForceUpdate, mapAlowareLead } from './profiles/aloware-lead.ts';
+export type { AlowareOtherPhoneNumber } from './profiles/aloware-lead.ts';
+export type { ProfileOptions } from './profiles/partner-item.ts';

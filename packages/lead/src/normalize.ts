@@ -63,6 +63,10 @@ export function normalizeDate(raw: string): string | null {
 export function normalizeTimestamp(raw: string): string | null {
   const text = raw.trim();
   if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return null;
-  const time = Date.parse(text);
+  // Without a zone, JavaScript would read the time in the server's zone: read it as UTC instead,
+  // so the result does not depend on where we run.
+  const hasTime = /\d{2}:\d{2}/.test(text);
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
+  const time = Date.parse(hasTime && !hasZone ? `${text.replace(' ', 'T')}Z` : text);
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
