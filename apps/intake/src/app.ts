@@ -2,7 +2,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { queueNames } from '@leadrelay/queue';
+import { httpMetrics } from '@leadrelay/observability';
 import type { IntakeEnv } from './env.ts';
+import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
 import partnerDirectory from './plugins/partner-directory.ts';
 import canonicalAuth from './plugins/canonical-auth.ts';
@@ -10,6 +12,7 @@ import leadAcceptance from './plugins/lead-acceptance.ts';
 import idempotency from './plugins/idempotency.ts';
 import partnerRateLimit from './plugins/partner-rate-limit.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
+import hooksRoutes from './routes/v1/hooks/index.ts';
 
 export interface BuildIntakeAppOptions {
   config: IntakeEnv;
@@ -18,7 +21,9 @@ export interface BuildIntakeAppOptions {
 
 /** The intake HTTP service, with every plugin and route registered; `server.ts` only listens. */
 export async function buildIntakeApp({ config, logger }: BuildIntakeAppOptions): Promise<FastifyInstance> {
-  const app = await createHttpApp({ logger, bodyLimitBytes: config.INTAKE_BODY_LIMIT_BYTES });
+  const app = await createHttpApp({ logger, bodyLimitBytes: config.INTAKE_BODY_LIMIT_BYTES, metrics: httpMetrics });
+  // Before every route: only routes registered after it are in the OpenAPI document.
+  await app.register(openapi);
   await app.register(infrastructure, { config });
   await app.register(partnerDirectory);
   await app.register(canonicalAuth);
@@ -29,5 +34,6 @@ export async function buildIntakeApp({ config, logger }: BuildIntakeAppOptions):
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [app.queues.queue(queueNames.leads)] });
   await app.register(healthRoutes, { readiness });
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
+  await app.register(hooksRoutes, { prefix: '/v1/hooks' });
   return app;
 }
