@@ -35,12 +35,29 @@ let depthSources: readonly QueueDepthSource[] = [];
 /** A scrape must answer even when Redis does not: depths are left out after this long. */
 const depthReadTimeoutMs = 2_000;
 
-const queueDepthReadFailuresTotal = new Counter({
-  name: 'leadrelay_queue_depth_read_failures_total',
-  help: 'Scrapes whose queue depths could not be read from Redis in time, by queue',
-  labelNames: ['queue'],
-  registers: [metricsRegistry],
-});
+type DepthReadings = Map<string, Record<string, number> | null>;
+let readingInFlight: Promise<DepthReadings> | undefined;
+
+/** One read of every queue per scrape, shared by the two gauges below (a scrape collects them together). */
+function readQueueDepths(): Promise<DepthReadings> {
+  readingInFlight ??= (async () => {
+    const readings: DepthReadings = new Map();
+    await Promise.all(
+      depthSources.map(async (queue) => {
+        try {
+          readings.set(queue.name, await withTimeout(queue.getJobCounts(...queueDepthStates), depthReadTimeoutMs));
+        } catch {
+          // A stale depth would look like a healthy queue: no sample, and `readable` 0, say the truth.
+          readings.set(queue.name, null);
+        }
+      }),
+    );
+    return readings;
+  })().finally(() => {
+    readingInFlight = undefined;
+  });
+  return readingInFlight;
+}
 
 new Gauge({
   name: 'leadrelay_queue_jobs',
@@ -48,18 +65,23 @@ new Gauge({
   labelNames: ['queue', 'state'],
   registers: [metricsRegistry],
   async collect() {
+    const readings = await readQueueDepths();
     this.reset();
-    await Promise.all(
-      depthSources.map(async (queue) => {
-        try {
-          const counts = await withTimeout(queue.getJobCounts(...queueDepthStates), depthReadTimeoutMs);
-          for (const state of queueDepthStates) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-        } catch {
-          // A stale depth would look like a healthy queue; no sample plus a failure count says the truth.
-          queueDepthReadFailuresTotal.inc({ queue: queue.name });
-        }
-      }),
-    );
+    for (const [queue, counts] of readings) {
+      if (counts) for (const state of queueDepthStates) this.set({ queue, state }, counts[state] ?? 0);
+    }
+  },
+});
+
+new Gauge({
+  name: 'leadrelay_queue_depth_readable',
+  help: '1 when the queue depths could be read from Redis for this scrape, 0 when not, by queue',
+  labelNames: ['queue'],
+  registers: [metricsRegistry],
+  async collect() {
+    const readings = await readQueueDepths();
+    this.reset();
+    for (const [queue, counts] of readings) this.set({ queue }, counts ? 1 : 0);
   },
 });
 
