@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import { DeliveryStatus, type DatabaseClient } from '@leadrelay/db';
 
 export interface SystemStats {
-  /** Queue name -> BullMQ job state (waiting, active, delayed, failed, ...) -> jobs. */
-  queues: Record<string, Record<string, number>>;
+  /** By queue name: whether it is paused, and its jobs per BullMQ state (waiting, active, delayed, failed, ...). */
+  queues: Record<string, { paused: boolean; jobs: Record<string, number> }>;
   /** Every delivery status, zero included, so dashboards and scripts see a fixed shape. */
   deliveries: Record<DeliveryStatus, number>;
   generatedAt: string;
@@ -22,7 +22,12 @@ export class StatsCollector {
   }
 
   async #queueCounts(): Promise<SystemStats['queues']> {
-    const entries = await Promise.all(this.queues().map(async (queue) => [queue.name, await queue.getJobCounts()] as const));
+    const entries = await Promise.all(
+      this.queues().map(async (queue) => {
+        const [paused, jobs] = await Promise.all([queue.isPaused(), queue.getJobCounts()]);
+        return [queue.name, { paused, jobs }] as const;
+      }),
+    );
     return Object.fromEntries(entries);
   }
 

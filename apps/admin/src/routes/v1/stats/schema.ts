@@ -3,8 +3,16 @@ import { ErrorBodySchema } from '@leadrelay/http-kit';
 
 export const SystemStats = z.object({
   queues: z
-    .record(z.string(), z.record(z.string(), z.number().int()))
-    .describe('Queue name -> BullMQ job state (waiting, active, delayed, prioritized, waiting-children, completed, failed, paused) -> jobs'),
+    .record(
+      z.string(),
+      z.object({
+        paused: z.boolean(),
+        jobs: z
+          .record(z.string(), z.number().int())
+          .describe('BullMQ job state (waiting, active, delayed, prioritized, waiting-children, completed, failed) -> jobs'),
+      }),
+    )
+    .describe('By queue name: every queue LeadRelay uses'),
   deliveries: z.object({
     pending: z.number().int(),
     delivered: z.number().int(),
