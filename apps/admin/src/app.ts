@@ -1,10 +1,13 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
+import { httpMetrics, reportQueueDepths } from '@leadrelay/observability';
 import type { AdminEnv } from './env.ts';
+import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
 import adminAuth from './plugins/admin-auth.ts';
 import registries from './plugins/registries.ts';
+import bullBoard from './plugins/bull-board.ts';
 import partnersRoutes from './routes/v1/partners/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
@@ -17,10 +20,17 @@ export interface BuildAdminAppOptions {
 
 /** The admin HTTP service for operators; `server.ts` only listens. */
 export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): Promise<FastifyInstance> {
-  const app = await createHttpApp({ logger, bodyLimitBytes: 1_048_576 });
+  const app = await createHttpApp({ logger, bodyLimitBytes: 1_048_576, metrics: httpMetrics });
+  // Before every route: only routes registered after it are in the OpenAPI document.
+  await app.register(openapi);
   await app.register(infrastructure, { config });
   await app.register(adminAuth);
   await app.register(registries);
+  await app.register(bullBoard);
+
+  // The admin sees every queue, so it is the one process that reports their depths on /metrics.
+  const stopReportingQueueDepths = reportQueueDepths(app.queues.all());
+  app.addHook('onClose', async () => stopReportingQueueDepths());
 
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: app.queues.all() });
   await app.register(healthRoutes, { readiness });
