@@ -12,6 +12,7 @@ import { EventFanOut } from './event-fan-out.ts';
 import { DeliveryAttempter } from './delivery-attempt.ts';
 import { WebhookSender } from './webhook-sender.ts';
 import { createDispatcherWorkers } from './dispatcher-workers.ts';
+import { DestinationSlots } from './destination-slots.ts';
 
 /** Starts fan-out and delivery consumers; `stop` lets in-flight deliveries finish, then closes. */
 export async function startDispatcherService(config: DispatcherEnv, logger: Logger): Promise<RunningService> {
@@ -19,15 +20,17 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
   const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher' });
   const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher-producer' });
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
-  const sender = new WebhookSender();
+  const sender = new WebhookSender({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS });
   const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey);
   const workers = createDispatcherWorkers({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.DISPATCHER_CONCURRENCY,
     retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE,
+    stalledAfterMs: config.DISPATCH_STALLED_AFTER,
     fanOut: new EventFanOut(db),
-    attempter: new DeliveryAttempter(db, sender, secretBox, config.DISPATCH_TIMEOUT),
+    attempter: new DeliveryAttempter({ db, sender, secretBox, autoDisableAfterMs: config.DISPATCH_AUTO_DISABLE_AFTER, logger }),
+    slots: new DestinationSlots({ redis: producerConnection, prefix: config.QUEUE_PREFIX }),
     queues,
     logger,
   });
@@ -35,7 +38,10 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
     worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'dispatcher worker stopped'));
   }
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  logger.info({ retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE }, 'dispatcher consuming events and deliveries');
+  logger.info(
+    { retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE, allowPrivateDestinations: config.ALLOW_PRIVATE_DESTINATIONS },
+    'dispatcher consuming events and deliveries',
+  );
 
   const healthServer = await startHealthServer({
     logger: logger as FastifyBaseLogger,

@@ -4,3 +4,5 @@ export {
   isNonPublicAddress,
   parseDestinationUrl,
 } from './destination-url.ts';
+export { NonPublicAddressError, publicAddressLookup, refuseNonPublicLiteral } from './public-address-lookup.ts';
+export type { ResolveAll } from './public-address-lookup.ts';
