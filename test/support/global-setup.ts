@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { dropDatabase, ensureDatabaseExists } from '@leadrelay/db';
@@ -8,12 +9,15 @@ import { testRedisUrl } from './test-redis.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Fails fast with one clear line when the services are down, then builds the template database. */
-export default async function setup(): Promise<void> {
+/**
+ * Fails fast with one clear line when the services are down, then builds this run's template
+ * database; returns the teardown that drops it.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
   await checkRedisReachable(testRedisUrl);
   await checkPostgresReachable(testServerUrl);
-  const templateUrl = databaseUrlFor(templateDatabaseName);
-  await dropDatabase(templateUrl);
+  process.env.LEADRELAY_TEST_TEMPLATE_DATABASE = `leadrelay_test_template_${randomBytes(4).toString('hex')}`;
+  const templateUrl = databaseUrlFor(templateDatabaseName());
   await ensureDatabaseExists(templateUrl);
   const result = spawnSync(join(repositoryRoot, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
     cwd: repositoryRoot,
@@ -21,4 +25,5 @@ export default async function setup(): Promise<void> {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`migrating the test template failed:\n${result.stdout}\n${result.stderr}`);
+  return () => dropDatabase(templateUrl);
 }

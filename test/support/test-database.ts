@@ -5,8 +5,13 @@ import { dropDatabase, maintenanceUrlFor } from '@leadrelay/db';
 /** The server tests run against; CI and developers have PostgreSQL here. */
 export const testServerUrl = process.env.TEST_DATABASE_SERVER_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-/** Migrated once per test run by the global setup; every test file copies it. */
-export const templateDatabaseName = 'leadrelay_test_template';
+/**
+ * Migrated once per test run by the global setup; every test file copies it. Each run has its
+ * own (the global setup names it in the environment), so concurrent runs never share one.
+ */
+export function templateDatabaseName(): string {
+  return process.env.LEADRELAY_TEST_TEMPLATE_DATABASE ?? 'leadrelay_test_template';
+}
 
 export function databaseUrlFor(name: string): string {
   const url = new URL(testServerUrl);
@@ -26,7 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const client = new pg.Client({ connectionString: maintenanceUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(templateDatabaseName)}`);
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(templateDatabaseName())}`);
   } finally {
     await client.end();
   }

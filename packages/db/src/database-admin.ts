@@ -20,8 +20,10 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(databaseName)}`);
     return true;
   } catch (error) {
-    // Two processes starting at once: the other one created it first.
-    if ((error as { code?: string }).code === '42P04') return false;
+    // Two processes starting at once: the other one created it first (42P04, or 23505 when
+    // both passed the existence check together).
+    const code = (error as { code?: string }).code;
+    if (code === '42P04' || code === '23505') return false;
     throw error;
   } finally {
     await client.end();
