@@ -1,0 +1,134 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CommandContextFactory } from '../command-context.ts';
+import { parseList, parsePositiveInteger } from '../option-parsers.ts';
+import { renderFields, renderObject, renderTable, type Column } from '../text-layout.ts';
+
+interface Destination {
+  id: string;
+  name: string;
+  url: string;
+  partnerId: string | null;
+  events: string[];
+  sources: string[];
+  timeoutMs: number;
+  maxConcurrency: number;
+  enabled: boolean;
+  disabledReason: string | null;
+}
+
+const destinationColumns: Column<Destination>[] = [
+  { header: 'ID', value: (destination) => destination.id },
+  { header: 'NAME', value: (destination) => destination.name, maxWidth: 30 },
+  { header: 'URL', value: (destination) => destination.url },
+  { header: 'EVENTS', value: (destination) => destination.events.join(',') },
+  { header: 'SOURCES', value: (destination) => (destination.sources.length === 0 ? '(all)' : destination.sources.join(',')), maxWidth: 30 },
+  { header: 'STATUS', value: (destination) => statusOf(destination), maxWidth: 50 },
+];
+
+function statusOf(destination: Destination): string {
+  if (destination.enabled) return 'enabled';
+  return destination.disabledReason ? `disabled: ${destination.disabledReason}` : 'disabled';
+}
+
+const eventTypes = ['created', 'updated', 'activity_added'];
+
+function parseEventTypes(value: string): string[] {
+  const events = parseList(value);
+  const unknown = events.filter((event) => !eventTypes.includes(event));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown event ${unknown.join(', ')}; expected ${eventTypes.join(', ')}`);
+  return events;
+}
+
+interface AddOptions {
+  name: string;
+  url: string;
+  secret?: string;
+  partnerId?: string;
+  events?: string[];
+  sources?: string[];
+  timeoutMs?: number;
+  maxConcurrency?: number;
+}
+
+export function registerDestinationsCommands(program: Command, contextOf: CommandContextFactory): void {
+  const destinations = program.command('destinations').description('CRMs that receive signed lead webhooks');
+
+  destinations
+    .command('add')
+    .description('register a destination; prints its signing secret once')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--url <url>', 'http(s) URL that receives the POSTs')
+    .option('--secret <secret>', 'signing secret, at least 16 characters (default: generated)')
+    .option('--partner-id <id>', 'the receiver\'s own account id, sent as `partner_id`')
+    .option('--events <list>', 'comma-separated: created,updated,activity_added (default: all)', parseEventTypes)
+    .option('--sources <slugs>', 'comma-separated partner slugs (default: every partner)', parseList)
+    .option('--timeout-ms <ms>', 'per-request timeout (default 10000)', parsePositiveInteger)
+    .option('--max-concurrency <n>', 'requests in flight at once (default 10)', parsePositiveInteger)
+    .action(async (options: AddOptions, command: Command) => {
+      const { client, output } = contextOf(command);
+      const destination = await client.post<Destination & { secret: string }>('/v1/destinations', {
+        name: options.name,
+        url: options.url,
+        secret: options.secret,
+        partnerId: options.partnerId,
+        events: options.events,
+        sources: options.sources,
+        timeoutMs: options.timeoutMs,
+        maxConcurrency: options.maxConcurrency,
+      });
+      output.result(
+        destination,
+        (added) =>
+          `Destination ${added.name} added.\n` +
+          renderFields([
+            ['id', added.id],
+            ['url', added.url],
+            ['events', added.events.join(',')],
+            ['sources', added.sources.length === 0 ? '(all)' : added.sources.join(',')],
+            ['secret', added.secret],
+          ]) +
+          'Give the secret to the receiver now: it is not shown again.\n',
+      );
+    });
+
+  destinations
+    .command('list')
+    .description('list every destination')
+    .action(async (_options: unknown, command: Command) => {
+      const { client, output } = contextOf(command);
+      const answer = await client.get<{ destinations: Destination[] }>('/v1/destinations');
+      output.result(answer, ({ destinations: rows }) => (rows.length === 0 ? 'No destinations yet.\n' : renderTable(destinationColumns, rows)));
+    });
+
+  destinations
+    .command('test')
+    .description('send a signed sample lead to a destination and show how it answered')
+    .argument('<id>', 'destination id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { client, output } = contextOf(command);
+      const answer = await client.post<Record<string, unknown>>(`/v1/destinations/${encodeURIComponent(id)}/test`);
+      output.result(answer, renderObject);
+    });
+
+  destinations
+    .command('disable')
+    .description('stop sending to a destination; its new deliveries wait as paused')
+    .argument('<id>', 'destination id')
+    .option('--reason <text>', 'why, shown in `destinations list`')
+    .action(async (id: string, options: { reason?: string }, command: Command) => {
+      const { client, output } = contextOf(command);
+      const body = options.reason === undefined ? undefined : { reason: options.reason };
+      const destination = await client.post<Destination>(`/v1/destinations/${encodeURIComponent(id)}/disable`, body);
+      output.result(destination, (changed) => `Destination ${changed.name} (${changed.id}) disabled.\n`);
+    });
+
+  destinations
+    .command('enable')
+    .description('send to a destination again, starting with its paused deliveries')
+    .argument('<id>', 'destination id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { client, output } = contextOf(command);
+      const destination = await client.post<Destination>(`/v1/destinations/${encodeURIComponent(id)}/enable`);
+      output.result(destination, (changed) => `Destination ${changed.name} (${changed.id}) enabled.\n`);
+    });
+}
