@@ -20,7 +20,8 @@ Exit codes:
   1  the admin API answered with an error (unknown id, invalid input, wrong token, server error)
   2  bad usage (unknown command or option, missing or invalid value)
   3  the admin API could not be reached (not running, wrong URL, timed out)
-Errors are one line on stderr. With --json, stdout carries only the API's JSON answer.
+Errors are one line on stderr. With --json, stdout carries only the API's JSON answer
+(pnpm prints a banner on stdout: in scripts run \`pnpm -s leadrelay\` or packages/cli/bin/leadrelay.mjs).
 
 Examples:
   pnpm leadrelay partners create --name "Acme Leads" --slug acme --profile canonical
