@@ -1,12 +1,42 @@
 import { z } from 'zod';
-import { commonEnvShape, durationMsFromEnv, loadEnv, portFromEnv } from '@leadrelay/config';
+import { booleanFromEnv, commonEnvShape, durationMsFromEnv, loadEnv, portFromEnv } from '@leadrelay/config';
 
 export const WorkerEnvSchema = z.object({
   ...commonEnvShape,
-  /** Leads persisted at once by one worker process. */
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(50),
+  /**
+   * Jobs one worker process holds at once. Most of them only wait for their batch, so this is
+   * what lets batches fill: keep it at least twice WORKER_BATCH_MAX_SIZE.
+   */
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1_000),
+  /** A batch is written once it holds this many submissions... */
+  WORKER_BATCH_MAX_SIZE: z.coerce.number().int().positive().max(5_000).default(500),
+  /** ...or once its first submission has waited this long, whichever comes first. */
+  WORKER_BATCH_MAX_WAIT: durationMsFromEnv.default(5),
   /** How often committed events that never reached Redis are looked for and enqueued. */
   OUTBOX_SWEEP_INTERVAL: durationMsFromEnv.default(5_000),
+  /** Retries a duplicate waits for its lead to be stored before creating it itself. */
+  WORKER_MISSING_LEAD_RETRIES: z.coerce.number().int().min(0).default(5),
+  /**
+   * How long a job stays ours without its lock being renewed; a killed worker's jobs go back to
+   * the queue after about this long.
+   */
+  WORKER_JOB_LOCK_DURATION: durationMsFromEnv.default(30_000),
+  /** How often jobs of crashed workers are looked for. */
+  WORKER_STALLED_INTERVAL: durationMsFromEnv.default(30_000),
+  /**
+   * Times a job may be taken back from a crashed worker before it fails. Processing is
+   * idempotent, so this is high: crashes must not lose leads.
+   */
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(100),
+  /** SIGTERM: after this the process exits even if in-flight jobs are not finished (they are retried). */
+  WORKER_SHUTDOWN_TIMEOUT: durationMsFromEnv.default(15_000),
+  /**
+   * Whether the worker puts back intake's identity claims in Redis from the stored leads when
+   * Redis has lost them (a restart without persistence), so duplicates are recognized again.
+   */
+  IDENTITY_CLAIMS_RESTORE: booleanFromEnv.default(true),
+  /** How often the worker checks that Redis still holds the identity claims. */
+  IDENTITY_CLAIMS_CHECK_INTERVAL: durationMsFromEnv.default(10_000),
   /** Port of the worker's own /healthz, /readyz and /metrics (0 picks a free one). */
   WORKER_HEALTH_PORT: portFromEnv.default(3002),
 });

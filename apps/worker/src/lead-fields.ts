@@ -1,4 +1,5 @@
 import type { NormalizedLead } from '@leadrelay/lead';
+import type { LeadRow } from './persist-rows.ts';
 
 /** Lead columns that come straight from a normalized lead. */
 export const scalarLeadFields = [
@@ -20,28 +21,24 @@ export const scalarLeadFields = [
   'timezone',
   'website',
   'notes',
-] as const satisfies readonly (keyof NormalizedLead)[];
+] as const satisfies readonly (keyof NormalizedLead & keyof LeadRow)[];
 
 type ScalarField = (typeof scalarLeadFields)[number];
-type StoredLead = { [Field in ScalarField]: NormalizedLead[Field] | null } & {
-  custom: unknown;
-  extra: unknown;
-};
+export type LeadChanges = Partial<Pick<LeadRow, ScalarField | 'custom' | 'extra'>>;
 
-/** The columns of a new lead. */
-export function leadColumns(lead: NormalizedLead): Record<string, unknown> {
-  const columns: Record<string, unknown> = { custom: lead.custom ?? {}, extra: lead.extra ?? {} };
-  for (const field of scalarLeadFields) {
-    if (lead[field] !== undefined) columns[field] = lead[field];
-  }
-  return columns;
+/** The row of a new lead: absent fields are null. */
+export function newLeadRow(id: string, partnerId: string, lead: NormalizedLead, now: Date): LeadRow {
+  const row = { id, partnerId, custom: lead.custom ?? {}, extra: lead.extra ?? {}, createdAt: now, updatedAt: now } as LeadRow;
+  const columns = row as unknown as Record<ScalarField, unknown>;
+  for (const field of scalarLeadFields) columns[field] = lead[field] ?? null;
+  return row;
 }
 
 /**
  * The changes an update makes: fields present in the submission replace stored ones, absent
  * fields stay, and custom/extra are merged key by key. Empty when nothing would change.
  */
-export function leadChanges(stored: StoredLead, submitted: NormalizedLead): Record<string, unknown> {
+export function leadChanges(stored: LeadRow, submitted: NormalizedLead): LeadChanges {
   const changes: Record<string, unknown> = {};
   for (const field of scalarLeadFields) {
     const value = submitted[field];
@@ -50,9 +47,9 @@ export function leadChanges(stored: StoredLead, submitted: NormalizedLead): Reco
   for (const field of ['custom', 'extra'] as const) {
     const submittedMap = submitted[field];
     if (!submittedMap) continue;
-    const storedMap = (stored[field] ?? {}) as Record<string, unknown>;
+    const storedMap = stored[field] ?? {};
     const merged = { ...storedMap, ...submittedMap };
     if (JSON.stringify(merged) !== JSON.stringify(storedMap)) changes[field] = merged;
   }
-  return changes;
+  return changes as LeadChanges;
 }

@@ -1,233 +1,202 @@
-import { randomUUID } from 'node:crypto';
 import { Prisma, withTransaction, type DatabaseClient, type TransactionClient } from '@leadrelay/db';
-import { buildLeadDocument, type LeadAction, type NormalizedActivity } from '@leadrelay/lead';
-import type { AppendActivitiesPayload, PersistLeadPayload } from '@leadrelay/queue';
-import { leadChanges, leadColumns } from './lead-fields.ts';
+import { AppendActivitiesPayload } from '@leadrelay/queue';
+import { ConcurrentWriteError } from './concurrent-write-error.ts';
+import { classifyDatabaseError } from './database-error.ts';
+import { LeadBatchPlan, type BatchWrites, type ClaimRepair, type PartnerSettings, type StoredLead, type StoredState } from './lead-batch-plan.ts';
+import {
+  activitiesTable,
+  consentsTable,
+  eventsTable,
+  externalIdsTable,
+  leadAliasesTable,
+  leadContentColumns,
+  leadTextColumns,
+  leadsTable,
+  pendingSubmissionsTable,
+  rawSubmissionsTable,
+  type LeadRow,
+} from './persist-rows.ts';
+import { columnArraySql, insertRowsSql, quoteIdentifier, type Table } from './persist-tables.ts';
+import type { Submission, SubmissionOutcome } from './submission.ts';
 
-/** Thrown when a duplicate arrives before the lead it duplicates is stored; the job is retried. */
-export class LeadNotStoredYetError extends Error {
-  override readonly name = 'LeadNotStoredYetError';
+export interface LeadPersisterOptions {
+  db: DatabaseClient;
+  /** Times a batch is planned again at once after losing a race with another transaction. */
+  maxConflictRetries?: number;
+  /** A batch's transaction is rolled back after this long. */
+  transactionTimeoutMs?: number;
 }
 
-export interface PersistOutcome {
-  leadId: string;
-  /** What happened to the lead in PostgreSQL. */
-  outcome: 'created' | 'merged' | 'updated' | 'already_processed';
-  /** Events written by this submission: the outbox relay enqueues them. */
-  eventIds: string[];
+export interface PersistResult {
+  /** One outcome per submission, at the submission's index. */
+  outcomes: SubmissionOutcome[];
+  /** Committed events not in Redis yet: the outbox relay enqueues them. */
+  eventIdsToEnqueue: string[];
+  claimRepairs: ClaimRepair[];
 }
 
-export interface PersistOptions {
-  /**
-   * When a duplicate's lead is still missing after retries (its claim outlived a lost job),
-   * the submission creates it under the id intake answered with.
-   */
-  createMissingDuplicate: boolean;
-}
-
-type SubmissionPayload = Pick<PersistLeadPayload, 'submissionId' | 'partnerId' | 'route' | 'receivedAt' | 'requestId' | 'raw'>;
+const leadSelectList = Prisma.raw(
+  [
+    'id',
+    ...leadTextColumns.map(([field, column]) => `${quoteIdentifier(column)} AS ${quoteIdentifier(field)}`),
+    'age',
+    'custom',
+    'extra',
+    'partner_id AS "partnerId"',
+    'created_at AS "createdAt"',
+    'updated_at AS "updatedAt"',
+    // The row version: an update only applies if nobody changed the lead since it was read.
+    'xmin::text AS version',
+  ].join(', '),
+);
 
 /**
- * The worker's rules for one submission, in one transaction: idempotent (a submission is
- * stored once however often its job runs), duplicates merged, events written as an outbox.
+ * Persists a batch of submissions in one transaction: reads what the rules depend on (a few
+ * queries for the whole batch), applies the rules in memory (LeadBatchPlan), then writes with
+ * one statement per table. Everything a submission writes, its events included (the outbox),
+ * commits together or not at all.
  */
 export class LeadPersister {
-  constructor(private readonly db: DatabaseClient) {}
+  readonly #db: DatabaseClient;
+  readonly #maxConflictRetries: number;
+  readonly #transactionTimeoutMs: number;
 
-  persistLead(job: PersistLeadPayload, options: PersistOptions): Promise<PersistOutcome> {
-    return withTransaction(this.db, async (tx) => {
-      const processed = await this.#alreadyProcessed(tx, job.submissionId);
-      if (processed) return processed;
-
-      let lead = await tx.lead.findUnique({ where: { id: job.leadId } });
-      if (!lead && job.decision !== 'created' && !options.createMissingDuplicate) {
-        throw new LeadNotStoredYetError(`lead ${job.leadId} is not stored yet`);
-      }
-      if (!lead) {
-        // Redis identity claims can be lost (a flushed Redis); the unique indexes decide then.
-        lead = await this.#findByIdentity(tx, job.lead.email, job.lead.phone);
-      }
-
-      const events: { type: LeadAction; activities: NormalizedActivity[] }[] = [];
-      let outcome: PersistOutcome['outcome'];
-      let leadId: string;
-      if (!lead) {
-        leadId = job.leadId;
-        await tx.lead.create({ data: { id: leadId, partnerId: job.partnerId, ...leadColumns(job.lead) } as Prisma.LeadUncheckedCreateInput });
-        outcome = 'created';
-      } else {
-        leadId = lead.id;
-        outcome = 'merged';
-        if (job.decision === 'updated') {
-          const changes = await this.#withoutTakenIdentity(tx, leadId, leadChanges(lead as never, job.lead));
-          if (Object.keys(changes).length > 0) {
-            await tx.lead.update({ where: { id: leadId }, data: changes });
-            outcome = 'updated';
-          }
-        }
-      }
-
-      await this.#recordSubmission(tx, leadId, job);
-      const activities = job.lead.activities ?? [];
-      await this.#insertActivities(tx, leadId, job.submissionId, activities);
-
-      if (outcome === 'created') {
-        await this.#adoptPendingActivities(tx, leadId);
-        events.push({ type: 'created', activities: [] });
-      } else if (outcome === 'updated') {
-        events.push({ type: 'updated', activities });
-      } else if (activities.length > 0) {
-        events.push({ type: 'activity_added', activities });
-      }
-      const eventIds = await this.#writeEvents(tx, leadId, job, events);
-      return { leadId, outcome, eventIds };
-    });
+  constructor({ db, maxConflictRetries = 3, transactionTimeoutMs = 30_000 }: LeadPersisterOptions) {
+    this.#db = db;
+    this.#maxConflictRetries = maxConflictRetries;
+    this.#transactionTimeoutMs = transactionTimeoutMs;
   }
 
-  /** Activities for a lead: stored with it, or kept pending when the lead is not stored yet. */
-  appendActivities(job: AppendActivitiesPayload): Promise<PersistOutcome> {
-    return withTransaction(this.db, async (tx) => {
-      const processed = await this.#alreadyProcessed(tx, job.submissionId);
-      if (processed) return processed;
-      const lead = await tx.lead.findUnique({ where: { id: job.leadId }, select: { id: true } });
-      if (!lead) {
-        await tx.pendingSubmission.createMany({
-          data: [{ id: job.submissionId, leadId: job.leadId, payload: job as unknown as Prisma.InputJsonValue, receivedAt: new Date(job.receivedAt) }],
-          skipDuplicates: true,
-        });
-        return { leadId: job.leadId, outcome: 'already_processed', eventIds: [] };
+  async persist(submissions: readonly Submission[]): Promise<PersistResult> {
+    for (let retry = 0; ; retry += 1) {
+      try {
+        return await withTransaction(this.#db, (tx) => this.#persistOnce(tx, submissions), { timeoutMs: this.#transactionTimeoutMs });
+      } catch (error) {
+        if (retry >= this.#maxConflictRetries || classifyDatabaseError(error) !== 'conflict') throw error;
       }
-      await this.#recordSubmission(tx, job.leadId, job);
-      await this.#insertActivities(tx, job.leadId, job.submissionId, job.activities);
-      const eventIds = await this.#writeEvents(tx, job.leadId, job, [{ type: 'activity_added', activities: job.activities }]);
-      return { leadId: job.leadId, outcome: 'merged', eventIds };
-    });
-  }
-
-  async #alreadyProcessed(tx: TransactionClient, submissionId: string): Promise<PersistOutcome | null> {
-    const submission = await tx.rawSubmission.findUnique({ where: { id: submissionId }, select: { leadId: true } });
-    if (!submission) return null;
-    const events = await tx.event.findMany({ where: { submissionId }, select: { id: true } });
-    return { leadId: submission.leadId, outcome: 'already_processed', eventIds: events.map((event) => event.id) };
-  }
-
-  async #findByIdentity(tx: TransactionClient, email?: string, phone?: string) {
-    const or: Prisma.LeadWhereInput[] = [];
-    if (email) or.push({ email });
-    if (phone) or.push({ phone });
-    if (or.length === 0) return null;
-    return tx.lead.findFirst({ where: { OR: or }, orderBy: { createdAt: 'asc' } });
-  }
-
-  /** An update never moves an email or phone that already identifies another lead. */
-  async #withoutTakenIdentity(tx: TransactionClient, leadId: string, changes: Record<string, unknown>) {
-    for (const field of ['email', 'phone'] as const) {
-      const value = changes[field];
-      if (typeof value !== 'string') continue;
-      const owner = await tx.lead.findFirst({ where: { [field]: value, NOT: { id: leadId } }, select: { id: true } });
-      if (owner) delete changes[field];
-    }
-    return changes;
-  }
-
-  async #recordSubmission(tx: TransactionClient, leadId: string, job: SubmissionPayload & { lead?: PersistLeadPayload['lead'] }) {
-    await tx.rawSubmission.create({
-      data: {
-        id: job.submissionId,
-        leadId,
-        partnerId: job.partnerId,
-        route: job.route,
-        payload: (job.raw ?? null) as Prisma.InputJsonValue,
-        receivedAt: new Date(job.receivedAt),
-      },
-    });
-    if (job.lead?.externalId) {
-      await tx.externalId.createMany({
-        data: [{ partnerId: job.partnerId, externalId: job.lead.externalId, leadId }],
-        skipDuplicates: true,
-      });
-    }
-    const consent = job.lead?.consent;
-    if (consent && Object.keys(consent).length > 0) {
-      await tx.consent.create({
-        data: {
-          id: randomUUID(),
-          leadId,
-          partnerId: job.partnerId,
-          submissionId: job.submissionId,
-          text: consent.text ?? null,
-          ip: consent.ip ?? null,
-          timestampRaw: consent.timestampRaw ?? null,
-          givenAt: consent.givenAt ? new Date(consent.givenAt) : null,
-        },
-      });
     }
   }
 
-  async #insertActivities(tx: TransactionClient, leadId: string, submissionId: string, activities: NormalizedActivity[]) {
-    if (activities.length === 0) return;
-    await tx.activity.createMany({
-      data: activities.map((activity, position) => ({
-        id: randomUUID(),
-        leadId,
-        submissionId,
-        position,
-        ...activityColumns(activity),
-      })),
-      skipDuplicates: true,
-    });
+  async #persistOnce(tx: TransactionClient, submissions: readonly Submission[]): Promise<PersistResult> {
+    const now = new Date();
+    const stored = await this.#readStoredState(tx, submissions);
+    const plan = new LeadBatchPlan(submissions, stored, { now });
+    await this.#write(tx, plan.writes);
+    return { outcomes: plan.outcomes, eventIdsToEnqueue: plan.eventIdsToEnqueue, claimRepairs: plan.claimRepairs };
   }
 
-  /** Activities that arrived before their lead join it now, in the order they arrived. */
-  async #adoptPendingActivities(tx: TransactionClient, leadId: string) {
-    const pending = await tx.pendingSubmission.findMany({ where: { leadId }, orderBy: { receivedAt: 'asc' } });
-    for (const { payload } of pending) {
-      const job = payload as unknown as AppendActivitiesPayload;
-      await this.#recordSubmission(tx, leadId, job);
-      await this.#insertActivities(tx, leadId, job.submissionId, job.activities);
+  async #readStoredState(tx: TransactionClient, submissions: readonly Submission[]): Promise<StoredState> {
+    const submissionIds = unique(submissions.map((submission) => submission.payload.submissionId));
+    const namedLeadIds = unique(submissions.map((submission) => submission.payload.leadId));
+    const emails: string[] = [];
+    const phones: string[] = [];
+    for (const submission of submissions) {
+      if (submission.kind !== 'persist-lead') continue;
+      if (submission.payload.lead.email) emails.push(submission.payload.lead.email);
+      if (submission.payload.lead.phone) phones.push(submission.payload.lead.phone);
     }
-    await tx.pendingSubmission.deleteMany({ where: { leadId } });
+
+    const processedRows = await tx.$queryRaw<{ id: string; leadId: string; eventId: string | null; notEnqueued: boolean | null }[]>`
+      SELECT submission.id, submission.lead_id AS "leadId", event.id AS "eventId", event.enqueued_at IS NULL AS "notEnqueued"
+      FROM raw_submissions AS submission LEFT JOIN events AS event ON event.submission_id = submission.id
+      WHERE submission.id = ANY(${submissionIds}::uuid[])`;
+    const processed: StoredState['processed'] = new Map();
+    for (const row of processedRows) {
+      let entry = processed.get(row.id);
+      if (!entry) processed.set(row.id, (entry = { leadId: row.leadId, eventIds: [], eventIdsNotEnqueued: [] }));
+      if (row.eventId) entry.eventIds.push(row.eventId);
+      if (row.eventId && row.notEnqueued) entry.eventIdsNotEnqueued.push(row.eventId);
+    }
+
+    const aliasRows = await tx.$queryRaw<{ id: string; leadId: string }[]>`
+      SELECT id, lead_id AS "leadId" FROM lead_aliases WHERE id = ANY(${namedLeadIds}::uuid[])`;
+    const aliases = new Map(aliasRows.map((row) => [row.id, row.leadId]));
+
+    const leadIds = unique([...namedLeadIds, ...aliases.values()]);
+    const leads = await tx.$queryRaw<StoredLead[]>`
+      SELECT ${leadSelectList} FROM leads
+      WHERE id = ANY(${leadIds}::uuid[]) OR email = ANY(${unique(emails)}::text[]) OR phone = ANY(${unique(phones)}::text[])`;
+
+    // Pending activities matter only for leads this batch may create or merge under an alias.
+    const storedIds = new Set([...leads.map((lead) => lead.id), ...aliases.keys()]);
+    const creatable = unique(
+      submissions.filter((submission) => submission.kind === 'persist-lead' && !storedIds.has(submission.payload.leadId)).map((submission) => submission.payload.leadId),
+    );
+    const pending =
+      creatable.length === 0
+        ? []
+        : (
+            await tx.$queryRaw<{ payload: unknown; receivedAt: Date }[]>`
+              SELECT payload, received_at AS "receivedAt" FROM pending_submissions WHERE lead_id = ANY(${creatable}::uuid[])`
+          ).map((row) => ({ payload: AppendActivitiesPayload.parse(row.payload), receivedAt: row.receivedAt }));
+
+    const partnerIds = unique([
+      ...submissions.map((submission) => submission.payload.partnerId),
+      ...leads.map((lead) => lead.partnerId),
+      ...pending.map((entry) => entry.payload.partnerId),
+    ]);
+    const partnerRows = await tx.$queryRaw<PartnerSettings[]>`
+      SELECT id, slug, name, site_uuid AS "siteUuid", site_domain AS "siteDomain", site_login_url AS "siteLoginUrl", lead_role AS "leadRole"
+      FROM partners WHERE id = ANY(${partnerIds}::uuid[])`;
+    const partners = new Map(partnerRows.map((partner) => [partner.id, partner]));
+
+    return { processed, aliases, leads: leads.map(asStoredLead), partners, pending };
   }
 
-  async #writeEvents(
-    tx: TransactionClient,
-    leadId: string,
-    job: SubmissionPayload,
-    events: { type: LeadAction; activities: NormalizedActivity[] }[],
-  ): Promise<string[]> {
-    if (events.length === 0) return [];
-    const lead = await tx.lead.findUniqueOrThrow({ where: { id: leadId }, include: { partner: true } });
-    const ids: string[] = [];
-    for (const event of events) {
-      const activities =
-        event.type === 'created'
-          ? await tx.activity.findMany({ where: { leadId }, orderBy: [{ createdAt: 'asc' }, { position: 'asc' }] })
-          : await tx.activity.findMany({ where: { leadId, submissionId: job.submissionId }, orderBy: { position: 'asc' } });
-      const document = buildLeadDocument(event.type, lead, lead.partner, activities);
-      const id = randomUUID();
-      await tx.event.create({
-        data: {
-          id,
-          leadId,
-          type: event.type,
-          submissionId: job.submissionId,
-          partnerSlug: lead.partner.slug,
-          document: document as unknown as Prisma.InputJsonValue,
-          requestId: job.requestId ?? null,
-        },
-      });
-      ids.push(id);
+  async #write(tx: TransactionClient, writes: BatchWrites): Promise<void> {
+    // Leads first: everything else refers to them. A lead or submission that another
+    // transaction wrote meanwhile (its row is missing from RETURNING) means the plan is stale.
+    await this.#insertAll(tx, leadsTable, writes.newLeads, 'id');
+    await this.#updateLeads(tx, writes.updatedLeads);
+    await this.#insert(tx, leadAliasesTable, writes.aliases);
+    await this.#insertAll(tx, rawSubmissionsTable, writes.rawSubmissions, 'id');
+    await this.#insert(tx, externalIdsTable, writes.externalIds);
+    await this.#insert(tx, consentsTable, writes.consents);
+    await this.#insert(tx, activitiesTable, writes.activities);
+    if (writes.pendingDeletes.length > 0) {
+      await tx.$executeRaw`DELETE FROM pending_submissions WHERE id = ANY(${writes.pendingDeletes}::uuid[])`;
     }
-    return ids;
+    await this.#insert(tx, pendingSubmissionsTable, writes.pendingInserts);
+    await this.#insertAll(tx, eventsTable, writes.events, 'id');
+  }
+
+  /** Inserts rows whose unique keys may already be taken (an external id another lead holds): those are skipped. */
+  async #insert<Row>(tx: TransactionClient, table: Table<Row>, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.$executeRaw(insertRowsSql(table, rows, { onConflictDoNothing: true }));
+  }
+
+  /** Inserts rows that must all be new; one that is not means a concurrent write. */
+  async #insertAll<Row>(tx: TransactionClient, table: Table<Row>, rows: readonly Row[], key: string): Promise<void> {
+    if (rows.length === 0) return;
+    const inserted = await tx.$queryRaw<unknown[]>(insertRowsSql(table, rows, { onConflictDoNothing: true, returning: key }));
+    if (inserted.length !== rows.length) {
+      throw new ConcurrentWriteError(`${rows.length - inserted.length} of ${rows.length} ${table.name} rows were written by another transaction`);
+    }
+  }
+
+  /** One statement for all updated leads, each only if its row version is still the one read. */
+  async #updateLeads(tx: TransactionClient, leads: readonly StoredLead[]): Promise<void> {
+    if (leads.length === 0) return;
+    const names = leadContentColumns.map((column) => quoteIdentifier(column.column));
+    const assignments = names.map((name) => `${name} = batch.${name}`).join(', ');
+    const updated = await tx.$queryRaw<unknown[]>`
+      UPDATE leads AS lead SET ${Prisma.raw(assignments)}
+      FROM unnest(
+        ${leads.map((lead) => lead.id)}::uuid[],
+        ${leads.map((lead) => lead.version)}::text[],
+        ${Prisma.join(leadContentColumns.map((column) => columnArraySql<LeadRow>(column, leads)))}
+      ) AS batch(id, version, ${Prisma.raw(names.join(', '))})
+      WHERE lead.id = batch.id AND lead.xmin::text = batch.version
+      RETURNING lead.id`;
+    if (updated.length !== leads.length) throw new ConcurrentWriteError('a lead was changed by another transaction while its batch was planned');
   }
 }
 
-function activityColumns(activity: NormalizedActivity) {
-  return {
-    type: activity.type,
-    description: activity.description,
-    property: (activity.property as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
-    source: activity.source ?? null,
-    occurredAt: activity.occurredAt ? new Date(activity.occurredAt) : null,
-  };
+function asStoredLead(lead: StoredLead): StoredLead {
+  return { ...lead, custom: lead.custom ?? {}, extra: lead.extra ?? {} };
+}
+
+function unique<Value>(values: Value[]): Value[] {
+  return [...new Set(values)];
 }

@@ -6,13 +6,15 @@ export interface OutboxRelayOptions {
   queues: QueueRegistry;
   /** Events older than this and still not enqueued are taken to be left behind by a crash. */
   staleAfterMs?: number;
+  /** Events enqueued per round trip by the sweep. */
   batchSize?: number;
 }
 
 /**
  * Moves committed events from PostgreSQL to Redis. Events are enqueued right after their
  * transaction commits; `sweep` finds the ones a crash left between the two. Job ids are the
- * event ids, so enqueueing an event twice adds one job.
+ * event ids, so enqueueing an event twice adds one job (and a fan-out that runs twice creates
+ * each delivery once: deliveries are unique per event and destination).
  */
 export class OutboxRelay {
   readonly #db: DatabaseClient;
@@ -27,13 +29,14 @@ export class OutboxRelay {
     this.#batchSize = batchSize;
   }
 
-  async enqueue(eventIds: string[]): Promise<void> {
+  /** Adds the fan-out jobs in one round trip, then marks the events enqueued. */
+  async enqueue(eventIds: readonly string[]): Promise<void> {
     if (eventIds.length === 0) return;
     await this.#queues.enqueueBulk(
       'fanOutEvent',
       eventIds.map((eventId) => ({ payload: { eventId }, options: { jobId: jobIdFor('event', eventId) } })),
     );
-    await this.#db.event.updateMany({ where: { id: { in: eventIds }, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
+    await this.#db.$executeRaw`UPDATE events SET enqueued_at = now() WHERE id = ANY(${eventIds}::uuid[]) AND enqueued_at IS NULL`;
   }
 
   /** Enqueues every event left behind; returns how many it found. */

@@ -8,6 +8,7 @@ const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL, pretty: w
 
 await runService({
   log: logger,
+  shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT,
   start: async () => {
     await checkRedisReachable(config.REDIS_URL);
     await checkPostgresReachable(config.DATABASE_URL);

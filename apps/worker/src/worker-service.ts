@@ -1,53 +1,85 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { httpMetrics, type Logger } from '@leadrelay/observability';
+import type { Logger } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/queue';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
+import { Batcher } from './batcher.ts';
+import { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { LeadPersister } from './lead-persister.ts';
 import { OutboxRelay } from './outbox-relay.ts';
+import { PersistPipeline } from './persist-pipeline.ts';
 import { createLeadsWorker } from './leads-worker.ts';
+import type { Submission, SubmissionOutcome } from './submission.ts';
 
-/** Starts the leads worker and the outbox sweeper; `stop` hands back in-flight jobs and closes everything. */
+/**
+ * Starts the leads worker, the outbox sweeper and the identity-claims check; `stop` lets
+ * in-flight jobs finish (their batches are flushed at once), then closes Redis and PostgreSQL.
+ */
 export async function startWorkerService(config: WorkerEnv, logger: Logger): Promise<RunningService> {
   const db = createDatabaseClient({
     databaseUrl: config.DATABASE_URL,
-    poolSize: Math.min(20, config.WORKER_CONCURRENCY),
+    // Batches are written one at a time; the others are for the relay, the sweep and the claims.
+    poolSize: 6,
     applicationName: 'leadrelay-worker',
   });
   const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker' });
   const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker-producer' });
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
   const relay = new OutboxRelay({ db, queues });
+  const claims = config.IDENTITY_CLAIMS_RESTORE
+    ? new IdentityClaimKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX })
+    : undefined;
+  const pipeline = new PersistPipeline({ persister: new LeadPersister({ db }), relay, claims, logger });
+  const batcher = new Batcher<Submission, SubmissionOutcome>({
+    maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
+    maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
+    maxConcurrentFlushes: 2,
+    flush: (submissions) => pipeline.flush(submissions),
+  });
   const worker = createLeadsWorker({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
-    persister: new LeadPersister(db),
-    relay,
+    batcher,
     logger,
+    missingLeadRetries: config.WORKER_MISSING_LEAD_RETRIES,
+    lockDurationMs: config.WORKER_JOB_LOCK_DURATION,
+    stalledIntervalMs: config.WORKER_STALLED_INTERVAL,
+    maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
   });
 
-  const sweep = async () => {
+  const sweep = singleFlight(async () => {
     try {
       const found = await relay.sweep();
       if (found > 0) logger.info({ found }, 'outbox: enqueued events left behind');
     } catch (error) {
       logger.warn({ err: error }, 'outbox sweep failed; retrying on the next interval');
     }
-  };
+  });
+  const checkClaims = singleFlight(async () => {
+    if (!claims) return;
+    try {
+      const restored = await claims.restoreIfLost();
+      if (restored !== undefined) logger.info({ restored }, 'identity claims restored from the stored leads');
+    } catch (error) {
+      logger.warn({ err: error }, 'identity claims could not be restored; retrying on the next check');
+    }
+  });
+
   await sweep();
   const sweeper = setInterval(sweep, config.OUTBOX_SWEEP_INTERVAL);
+  void checkClaims();
+  const claimsChecker = setInterval(checkClaims, config.IDENTITY_CLAIMS_CHECK_INTERVAL);
   worker.run().catch((error: unknown) => logger.error({ err: error }, 'leads worker stopped'));
   await worker.waitUntilReady();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker consuming the leads queue');
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, batchMaxSize: config.WORKER_BATCH_MAX_SIZE }, 'worker consuming the leads queue');
 
   const healthServer = await startHealthServer({
     logger: logger as FastifyBaseLogger,
     port: config.WORKER_HEALTH_PORT,
-    metrics: httpMetrics,
     readiness: createStandardReadiness({ redis: producerConnection, db, queues: [queues.queue(queueNames.leads)] }),
   });
 
@@ -55,11 +87,27 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     stop: async () => {
       await healthServer.close();
       clearInterval(sweeper);
-      await worker.close();
+      clearInterval(claimsChecker);
+      // Takes no new jobs and waits for the active ones: their batches are flushed at once.
+      const closing = worker.close();
+      await batcher.close();
+      await closing;
+      await Promise.all([sweep(), checkClaims()].map((running) => running.catch(() => undefined)));
       await queues.close();
       workerConnection.disconnect();
       producerConnection.disconnect();
       await db.$disconnect();
     },
+  };
+}
+
+/** Runs `task` unless it is still running from the last call; then returns that run. */
+function singleFlight(task: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= task().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
 }

@@ -1,0 +1,86 @@
+import { UnrecoverableError } from 'bullmq';
+import type { Logger } from '@leadrelay/observability';
+import { classifyDatabaseError, describeDatabaseError } from './database-error.ts';
+import type { IdentityClaimKeeper } from './identity-claim-keeper.ts';
+import type { LeadPersister, PersistResult } from './lead-persister.ts';
+import type { OutboxRelay } from './outbox-relay.ts';
+import type { Submission, SubmissionOutcome } from './submission.ts';
+
+export interface PersistPipelineOptions {
+  persister: LeadPersister;
+  relay: OutboxRelay;
+  /** Points claims of merged aliases at their lead; absent when claims are not kept. */
+  claims?: IdentityClaimKeeper;
+  logger: Logger;
+  /** Called after each committed batch, e.g. for metrics. */
+  onBatchPersisted?(size: number, durationMs: number): void;
+}
+
+/**
+ * What happens to one batch: persisted in one transaction, then its events enqueued (outbox)
+ * and merged aliases' claims repaired; only then do the batch's jobs complete. Transactions run
+ * one at a time, in batch order, so events are numbered in the order their jobs were taken;
+ * publishing a batch overlaps with writing the next one.
+ */
+export class PersistPipeline {
+  readonly #options: PersistPipelineOptions;
+  #lastWrite: Promise<unknown> = Promise.resolve();
+
+  constructor(options: PersistPipelineOptions) {
+    this.#options = options;
+  }
+
+  /** The batcher's flush: settles every submission of the batch. */
+  async flush(submissions: Submission[]): Promise<PromiseSettledResult<SubmissionOutcome>[]> {
+    let result: PersistResult;
+    try {
+      result = await this.#write(submissions);
+    } catch (error) {
+      const kind = classifyDatabaseError(error);
+      if (submissions.length > 1 && (kind === 'data' || kind === 'unknown')) {
+        // Probably one submission PostgreSQL refuses: write each alone, so only that one fails.
+        this.#options.logger.warn({ submissions: submissions.length, reason: describeDatabaseError(error) }, 'batch refused; writing its submissions one by one');
+        return this.#flushOneByOne(submissions);
+      }
+      this.#options.logger.warn({ submissions: submissions.length, kind, reason: describeDatabaseError(error) }, 'batch not persisted; its jobs are retried');
+      throw error;
+    }
+    await this.#publish(result);
+    return result.outcomes.map((value) => ({ status: 'fulfilled', value }));
+  }
+
+  async #flushOneByOne(submissions: Submission[]): Promise<PromiseSettledResult<SubmissionOutcome>[]> {
+    const settled: PromiseSettledResult<SubmissionOutcome>[] = [];
+    for (const submission of submissions) {
+      try {
+        const result = await this.#write([submission]);
+        await this.#publish(result);
+        settled.push({ status: 'fulfilled', value: result.outcomes[0]! });
+      } catch (error) {
+        const reason =
+          classifyDatabaseError(error) === 'data'
+            ? new UnrecoverableError(`PostgreSQL refuses this submission: ${describeDatabaseError(error)}`)
+            : error;
+        settled.push({ status: 'rejected', reason });
+      }
+    }
+    return settled;
+  }
+
+  /** One transaction at a time, in the order batches were flushed. */
+  #write(submissions: Submission[]): Promise<PersistResult> {
+    const write = this.#lastWrite.then(async () => {
+      const startedAt = performance.now();
+      const result = await this.#options.persister.persist(submissions);
+      this.#options.onBatchPersisted?.(submissions.length, performance.now() - startedAt);
+      return result;
+    });
+    this.#lastWrite = write.catch(() => undefined);
+    return write;
+  }
+
+  async #publish(result: PersistResult): Promise<void> {
+    await this.#options.relay.enqueue(result.eventIdsToEnqueue);
+    if (this.#options.claims && result.claimRepairs.length > 0) await this.#options.claims.repair(result.claimRepairs);
+  }
+}

@@ -1,0 +1,35 @@
+import type { AppendActivitiesPayload, PersistLeadPayload } from '@leadrelay/queue';
+
+/** One validated leads-queue job, as a batch takes it. */
+export type Submission = PersistLeadSubmission | AppendActivitiesSubmission;
+
+export interface PersistLeadSubmission {
+  kind: 'persist-lead';
+  payload: PersistLeadPayload;
+  /**
+   * A duplicate whose lead is still not stored after several tries (its claim outlived a lost
+   * job) creates the lead itself, under the id intake answered with.
+   */
+  createMissingDuplicate: boolean;
+}
+
+export interface AppendActivitiesSubmission {
+  kind: 'append-activities';
+  payload: AppendActivitiesPayload;
+}
+
+/**
+ * - `stored`: committed (or found committed by an earlier run of the same job).
+ * - `deferred`: a duplicate whose lead is not stored yet; the job is retried later.
+ * - `rejected`: can never be stored (e.g. its partner does not exist); the job fails for good.
+ */
+export type SubmissionOutcome =
+  | {
+      status: 'stored';
+      leadId: string;
+      result: 'created' | 'merged' | 'updated' | 'pending' | 'already_processed';
+      /** Events this submission recorded; the outbox relay enqueues them. */
+      eventIds: string[];
+    }
+  | { status: 'deferred'; reason: string }
+  | { status: 'rejected'; reason: string };
