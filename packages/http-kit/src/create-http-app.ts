@@ -22,6 +22,21 @@ export async function createHttpApp({ logger, bodyLimitBytes, metrics }: CreateH
     bodyLimit: bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Fastify's own request lines carry the full URL, and some partners (Sovendus) put a lead's
+    // email and name in the query string: we log requests ourselves, path only.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        path: request.url.split('?')[0],
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
