@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/queue';
+import { startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { testRedisUrl } from '../support/test-redis.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const artifactsDirectory = join(dirname(fileURLToPath(import.meta.url)), '../artifacts');
+
+/** Debian's chromium package; CI installs it (see .ci/run). Nothing is downloaded. */
+const chromiumPath = '/usr/bin/chromium';
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+describe('the Bull dashboard in a real browser', () => {
+  let system: LeadRelaySystem;
+  let queues: QueueRegistry;
+  let connection: ReturnType<typeof createRedisConnection>;
+  let userDataDirectory: string;
+  let browser: BrowserContext | undefined;
+  const failedJobId = 'broken-submission-1';
+
+  beforeAll(async () => {
+    system = await startLeadRelaySystem();
+    connection = createRedisConnection(testRedisUrl, { role: 'producer', connectionName: 'bull-dashboard-test' });
+    queues = new QueueRegistry({ connection, prefix: system.queuePrefix });
+    userDataDirectory = await mkdtemp(join(tmpdir(), 'leadrelay-chromium-'));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await queues?.close();
+    connection?.disconnect();
+    await system?.stop();
+    if (userDataDirectory) await rm(userDataDirectory, { recursive: true, force: true });
+  });
+
+  it('answers 401 with a Basic challenge without credentials or with a wrong password', async () => {
+    for (const path of ['/queues', '/queues/api/queues']) {
+      const anonymous = await fetch(`${system.adminUrl}${path}`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="LeadRelay"');
+    }
+    const wrong = await fetch(`${system.adminUrl}/queues`, {
+      headers: { authorization: `Basic ${Buffer.from('operator:not-the-admin-token').toString('base64')}` },
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="LeadRelay"');
+    // The bearer token of the REST API is not a dashboard login.
+    const bearer = await fetch(`${system.adminUrl}/queues`, { headers: { authorization: `Bearer ${testAdminToken}` } });
+    expect(bearer.status).toBe(401);
+
+    const allowed = await fetch(`${system.adminUrl}/queues/api/queues`, {
+      headers: { authorization: `Basic ${Buffer.from(`anyone:${testAdminToken}`).toString('base64')}` },
+    });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('logs in, shows every queue, opens a failed job and shows why it failed', async () => {
+    // A persist-lead job the worker can never process: it fails at once, without retries.
+    await queues.queue(queueNames.leads).add('persist-lead', { submissionId: 'not-a-uuid' }, { jobId: failedJobId, attempts: 1 });
+    const failedReason = await waitFor(
+      async () => {
+        const job = await queues.queue(queueNames.leads).getJob(failedJobId);
+        return job?.failedReason || undefined;
+      },
+      { description: 'the worker to fail the invalid job' },
+    );
+    expect(failedReason).toMatch(/^invalid persist-lead payload: /);
+
+    browser = await chromium.launchPersistentContext(userDataDirectory, {
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      headless: true,
+      httpCredentials: { username: 'operator', password: testAdminToken },
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+
+    const overview = await page.goto(`${system.adminUrl}/queues`);
+    expect(overview?.status()).toBe(200);
+    for (const name of Object.values(queueNames)) {
+      await page.getByRole('link', { name, exact: true }).first().waitFor();
+    }
+    await page.screenshot({ path: join(artifactsDirectory, 'bull-dashboard-queues.png'), fullPage: true });
+
+    // As an operator would: the queue, its failed jobs, the job.
+    await page.getByRole('link', { name: queueNames.leads, exact: true }).first().click();
+    await page.getByRole('link', { name: /^failed/i }).first().click();
+    await page.waitForURL(/\/queues\/queue\/leads\?status=failed/);
+    await page.getByRole('link', { name: new RegExp(`^${failedJobId}`) }).click();
+    await page.waitForURL(new RegExp(`/queues/queue/leads/${failedJobId}(\\?|$)`));
+    await page.getByRole('tab', { name: 'Error' }).click();
+    const reason = page.getByText('invalid persist-lead payload: ', { exact: false }).first();
+    await reason.waitFor();
+    expect(await reason.textContent()).toContain(failedReason);
+    await page.screenshot({ path: join(artifactsDirectory, 'bull-dashboard-failed-job.png'), fullPage: true });
+  });
+});
