@@ -10,6 +10,7 @@ import registries from './plugins/registries.ts';
 import bullBoard from './plugins/bull-board.ts';
 import partnersRoutes from './routes/v1/partners/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
+import deliveriesRoutes from './routes/v1/deliveries/index.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
 import statsRoutes from './routes/v1/stats/index.ts';
 
@@ -36,6 +37,7 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(healthRoutes, { readiness });
   await app.register(partnersRoutes, { prefix: '/v1/partners' });
   await app.register(destinationsRoutes, { prefix: '/v1/destinations' });
+  await app.register(deliveriesRoutes, { prefix: '/v1/deliveries' });
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });
   return app;

@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin';
 import { PartnerRegistry } from '../services/partner-registry.ts';
 import { DestinationRegistry } from '../services/destination-registry.ts';
+import { DestinationTester } from '../services/destination-tester.ts';
+import { DeliveryDirectory } from '../services/delivery-directory.ts';
+import { DeliveryReplayer } from '../services/delivery-replayer.ts';
 import { LeadDirectory } from '../services/lead-directory.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
 
@@ -8,6 +11,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     partnerRegistry: PartnerRegistry;
     destinationRegistry: DestinationRegistry;
+    destinationTester: DestinationTester;
+    deliveryDirectory: DeliveryDirectory;
+    deliveryReplayer: DeliveryReplayer;
     leadDirectory: LeadDirectory;
     statsCollector: StatsCollector;
   }
@@ -16,7 +22,14 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     app.decorate('partnerRegistry', new PartnerRegistry(app.db, app.secretBox, app.adminConfig.ADMIN_PUBLIC_URL));
-    app.decorate('destinationRegistry', new DestinationRegistry(app.db, app.secretBox, app.adminConfig.ALLOW_PRIVATE_DESTINATIONS));
+    const allowPrivate = app.adminConfig.ALLOW_PRIVATE_DESTINATIONS;
+    const deliveryReplayer = new DeliveryReplayer({ db: app.db, queues: app.queues });
+    const destinationTester = new DestinationTester({ db: app.db, secretBox: app.secretBox, allowPrivate });
+    app.decorate('deliveryReplayer', deliveryReplayer);
+    app.decorate('deliveryDirectory', new DeliveryDirectory(app.db));
+    app.decorate('destinationTester', destinationTester);
+    app.decorate('destinationRegistry', new DestinationRegistry({ db: app.db, secretBox: app.secretBox, allowPrivate, replayer: deliveryReplayer }));
+    app.addHook('onClose', async () => destinationTester.close());
     app.decorate('leadDirectory', new LeadDirectory(app.db));
     app.decorate('statsCollector', new StatsCollector(app.db, () => app.queues.all()));
   },

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseClient, DestinationModel, EventType } from '@leadrelay/db';
+import { isRecordNotFoundError, type DatabaseClient, type DestinationModel, type EventType, type Prisma } from '@leadrelay/db';
 import { generateSecret, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
 import { DestinationUrlRefusedError, assertDestinationUrlAllowed } from '@leadrelay/destination-policy';
+import type { DeliveryReplayer } from './delivery-replayer.ts';
 
 export const allEventTypes: EventType[] = ['created', 'updated', 'activity_added'];
+
+/** How long the old secret keeps signing X-Lead-Router-Signature after a rotation, unless told. */
+export const defaultSecretSwitchOverMs = 24 * 3_600_000;
 
 export interface CreateDestinationInput {
   name: string;
@@ -15,6 +19,24 @@ export interface CreateDestinationInput {
   sources?: string[];
   timeoutMs?: number;
   maxConcurrency?: number;
+}
+
+/** PATCH: absent fields stay; `partnerId: null` removes it; empty `events`/`sources` mean all. */
+export interface UpdateDestinationInput {
+  name?: string;
+  url?: string;
+  partnerId?: string | null;
+  events?: EventType[];
+  sources?: string[];
+  timeoutMs?: number;
+  maxConcurrency?: number;
+}
+
+export interface RotateSecretInput {
+  /** The new secret; generated when absent. */
+  secret?: string;
+  /** When the new secret takes over X-Lead-Router-Signature; default 24 h from now, a past time is at once. */
+  switchAt?: Date;
 }
 
 /** A destination as operators see it: never its secret. */
@@ -28,30 +50,48 @@ export interface DestinationView {
   timeoutMs: number;
   maxConcurrency: number;
   enabled: boolean;
+  disabledAt: string | null;
   disabledReason: string | null;
+  /** Start of the current run of failed attempts without a success, if any. */
+  failingSince: string | null;
   secretSwitchAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
+export interface DestinationRegistryOptions {
+  db: DatabaseClient;
+  secretBox: SecretBox;
+  /** ALLOW_PRIVATE_DESTINATIONS: accept URLs on loopback, private, link-local or metadata addresses. */
+  allowPrivate: boolean;
+  /** Sends a destination's paused deliveries when it is enabled again. */
+  replayer: DeliveryReplayer;
+}
+
 export class DestinationRegistry {
-  constructor(
-    private readonly db: DatabaseClient,
-    private readonly secretBox: SecretBox,
-    private readonly allowPrivate: boolean,
-  ) {}
+  readonly #db: DatabaseClient;
+  readonly #secretBox: SecretBox;
+  readonly #allowPrivate: boolean;
+  readonly #replayer: DeliveryReplayer;
+
+  constructor({ db, secretBox, allowPrivate, replayer }: DestinationRegistryOptions) {
+    this.#db = db;
+    this.#secretBox = secretBox;
+    this.#allowPrivate = allowPrivate;
+    this.#replayer = replayer;
+  }
 
   async create(input: CreateDestinationInput): Promise<DestinationView & { secret: string }> {
     await this.#assertUrlAllowed(input.url);
     const secret = input.secret ?? generateSecret();
-    const destination = await this.db.destination.create({
+    const destination = await this.#db.destination.create({
       data: {
         id: randomUUID(),
         name: input.name,
         url: input.url,
-        secretCiphertext: this.secretBox.encrypt(secret),
+        secretCiphertext: this.#secretBox.encrypt(secret),
         partnerId: input.partnerId ?? null,
-        events: input.events && input.events.length > 0 ? [...new Set(input.events)] : allEventTypes,
+        events: eventsOrAll(input.events),
         sources: [...new Set(input.sources ?? [])],
         timeoutMs: input.timeoutMs ?? 10_000,
         maxConcurrency: input.maxConcurrency ?? 10,
@@ -61,19 +101,92 @@ export class DestinationRegistry {
   }
 
   async list(): Promise<DestinationView[]> {
-    const destinations = await this.db.destination.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+    const destinations = await this.#db.destination.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
     return destinations.map(toDestinationView);
   }
 
   async get(id: string): Promise<DestinationView> {
-    const destination = await this.db.destination.findFirst({ where: { id, deletedAt: null } });
+    return toDestinationView(await this.#find(id));
+  }
+
+  /** Takes effect for the next attempt of every delivery, pending ones included. */
+  async update(id: string, input: UpdateDestinationInput): Promise<DestinationView> {
+    await this.#find(id);
+    if (input.url !== undefined) await this.#assertUrlAllowed(input.url);
+    const data: Prisma.DestinationUpdateInput = {};
+    if (input.name !== undefined) data.name = input.name;
+    if (input.url !== undefined) data.url = input.url;
+    if (input.partnerId !== undefined) data.partnerId = input.partnerId;
+    if (input.events !== undefined) data.events = eventsOrAll(input.events);
+    if (input.sources !== undefined) data.sources = [...new Set(input.sources)];
+    if (input.timeoutMs !== undefined) data.timeoutMs = input.timeoutMs;
+    if (input.maxConcurrency !== undefined) data.maxConcurrency = input.maxConcurrency;
+    return toDestinationView(await this.#update(id, data));
+  }
+
+  /** Soft delete: deliveries and attempts stay for the record; pending ones are paused, never sent. */
+  async remove(id: string): Promise<void> {
+    await this.#find(id);
+    await this.#update(id, { deletedAt: new Date(), enabled: false, disabledAt: new Date(), disabledReason: 'deleted' });
+  }
+
+  /**
+   * A new secret, returned once. Receivers that check only X-Lead-Router-Signature keep working:
+   * until `switchAt` that header is still signed with the secret they know, while webhook-signature
+   * carries both. Rotating again before the switch-over keeps that same old secret.
+   */
+  async rotateSecret(id: string, input: RotateSecretInput): Promise<DestinationView & { secret: string }> {
+    const destination = await this.#find(id);
+    const now = new Date();
+    const secret = input.secret ?? generateSecret();
+    const switchAt = input.switchAt ?? new Date(now.getTime() + defaultSecretSwitchOverMs);
+    const rotating = destination.previousSecretCiphertext !== null && destination.secretSwitchAt !== null && destination.secretSwitchAt > now;
+    const knownToReceivers = rotating ? destination.previousSecretCiphertext : destination.secretCiphertext;
+    const immediate = switchAt <= now;
+    const updated = await this.#update(id, {
+      secretCiphertext: this.#secretBox.encrypt(secret),
+      previousSecretCiphertext: immediate ? null : knownToReceivers,
+      secretSwitchAt: immediate ? null : switchAt,
+    });
+    return { ...toDestinationView(updated), secret };
+  }
+
+  /** Enables the destination and sends its paused deliveries, in event order. */
+  async enable(id: string): Promise<DestinationView & { resumedDeliveries: number }> {
+    await this.#find(id);
+    // Committed before the paused deliveries are read: see the locking note in DeliveryAttempter.
+    const destination = await this.#update(id, { enabled: true, disabledAt: null, disabledReason: null, failingSince: null });
+    const resumedDeliveries = await this.#replayer.resumePaused(id);
+    return { ...toDestinationView(destination), resumedDeliveries };
+  }
+
+  /** New deliveries are kept paused, and pending ones pause at their next attempt. */
+  async disable(id: string, reason?: string): Promise<DestinationView> {
+    const destination = await this.#find(id);
+    if (!destination.enabled) return toDestinationView(destination);
+    return toDestinationView(
+      await this.#update(id, { enabled: false, disabledAt: new Date(), disabledReason: reason ?? 'disabled by an operator' }),
+    );
+  }
+
+  async #find(id: string): Promise<DestinationModel> {
+    const destination = await this.#db.destination.findFirst({ where: { id, deletedAt: null } });
     if (!destination) throw new AppError('not_found', `no destination ${id}`);
-    return toDestinationView(destination);
+    return destination;
+  }
+
+  async #update(id: string, data: Prisma.DestinationUpdateInput): Promise<DestinationModel> {
+    try {
+      return await this.#db.destination.update({ where: { id }, data });
+    } catch (error) {
+      if (isRecordNotFoundError(error)) throw new AppError('not_found', `no destination ${id}`);
+      throw error;
+    }
   }
 
   async #assertUrlAllowed(url: string) {
     try {
-      await assertDestinationUrlAllowed(url, { allowPrivate: this.allowPrivate });
+      await assertDestinationUrlAllowed(url, { allowPrivate: this.#allowPrivate });
     } catch (error) {
       if (error instanceof DestinationUrlRefusedError) {
         throw new AppError('validation_failed', `url refused: ${error.message}`, [{ path: 'body.url', message: error.message }]);
@@ -81,6 +194,10 @@ export class DestinationRegistry {
       throw error;
     }
   }
+}
+
+function eventsOrAll(events: EventType[] | undefined): EventType[] {
+  return events && events.length > 0 ? [...new Set(events)] : allEventTypes;
 }
 
 export function toDestinationView(destination: DestinationModel): DestinationView {
@@ -94,7 +211,9 @@ export function toDestinationView(destination: DestinationModel): DestinationVie
     timeoutMs: destination.timeoutMs,
     maxConcurrency: destination.maxConcurrency,
     enabled: destination.enabled,
+    disabledAt: destination.disabledAt?.toISOString() ?? null,
     disabledReason: destination.disabledReason,
+    failingSince: destination.failingSince?.toISOString() ?? null,
     secretSwitchAt: destination.secretSwitchAt?.toISOString() ?? null,
     createdAt: destination.createdAt.toISOString(),
     updatedAt: destination.updatedAt.toISOString(),

@@ -1,8 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { createDestinationSchema, getDestinationSchema, listDestinationsSchema } from './schema.ts';
+import {
+  createDestinationSchema,
+  deleteDestinationSchema,
+  disableDestinationSchema,
+  enableDestinationSchema,
+  getDestinationSchema,
+  listDestinationsSchema,
+  replayDestinationSchema,
+  rotateDestinationSecretSchema,
+  testDestinationSchema,
+  updateDestinationSchema,
+} from './schema.ts';
 
 const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.authenticateAdmin);
+  // onRequest: an unauthenticated caller learns nothing, not even whether its body would validate.
+  app.addHook('onRequest', app.authenticateAdmin);
 
   app.post('/', { schema: createDestinationSchema }, async (request, reply) => {
     return reply.status(201).send(await app.destinationRegistry.create(request.body));
@@ -11,6 +23,33 @@ const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/', { schema: listDestinationsSchema }, async () => ({ destinations: await app.destinationRegistry.list() }));
 
   app.get('/:id', { schema: getDestinationSchema }, async (request) => app.destinationRegistry.get(request.params.id));
+
+  app.patch('/:id', { schema: updateDestinationSchema }, async (request) =>
+    app.destinationRegistry.update(request.params.id, request.body),
+  );
+
+  app.delete('/:id', { schema: deleteDestinationSchema }, async (request, reply) => {
+    await app.destinationRegistry.remove(request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.post('/:id/rotate-secret', { schema: rotateDestinationSecretSchema }, async (request) => {
+    const { secret, switchAt } = request.body;
+    return app.destinationRegistry.rotateSecret(request.params.id, { secret, switchAt: switchAt ? new Date(switchAt) : undefined });
+  });
+
+  app.post('/:id/test', { schema: testDestinationSchema }, async (request) => app.destinationTester.test(request.params.id));
+
+  app.post('/:id/enable', { schema: enableDestinationSchema }, async (request) => app.destinationRegistry.enable(request.params.id));
+
+  app.post('/:id/disable', { schema: disableDestinationSchema }, async (request) =>
+    app.destinationRegistry.disable(request.params.id, request.body.reason),
+  );
+
+  app.post('/:id/replay', { schema: replayDestinationSchema }, async (request, reply) => {
+    const replayed = await app.deliveryReplayer.replayDestination(request.params.id, new Date(request.body.since));
+    return reply.status(202).send({ replayed });
+  });
 };
 
 export default destinationsRoutes;

@@ -2,16 +2,50 @@ import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
 
 const EventTypeSchema = z.enum(['created', 'updated', 'activity_added']);
+const DestinationName = z.string().trim().min(1).max(200);
+const DestinationUrl = z.string().max(2000).describe('http(s) URL that receives POSTs as seed 003 describes');
+const PartnerId = z.string().max(200).describe('Sent as `partner_id` in every lead document');
+const Events = z.array(EventTypeSchema).max(3).describe('Empty or absent: all three');
+const Sources = z.array(z.string().min(1).max(63)).max(1000).describe('Partner slugs; empty or absent: every partner');
+const TimeoutMs = z.number().int().min(100).max(60_000).describe('Per request, the whole exchange; default 10000');
+const MaxConcurrency = z.number().int().min(1).max(1000).describe('Requests in flight at once over all dispatchers; default 10');
+const Secret = z.string().min(16, 'at least 16 characters').max(200);
 
 export const CreateDestinationBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  url: z.string().max(2000).describe('http(s) URL that receives POSTs as seed 003 describes'),
-  secret: z.string().min(16, 'at least 16 characters').max(200).optional().describe('Generated when not given'),
-  partnerId: z.string().max(200).optional().describe('Sent as `partner_id` in every lead document'),
-  events: z.array(EventTypeSchema).max(3).optional().describe('Default: all three'),
-  sources: z.array(z.string().min(1).max(63)).max(1000).optional().describe('Partner slugs; default: every partner'),
-  timeoutMs: z.number().int().min(100).max(60_000).optional(),
-  maxConcurrency: z.number().int().min(1).max(1000).optional(),
+  name: DestinationName,
+  url: DestinationUrl,
+  secret: Secret.optional().describe('Generated when not given'),
+  partnerId: PartnerId.optional(),
+  events: Events.optional(),
+  sources: Sources.optional(),
+  timeoutMs: TimeoutMs.optional(),
+  maxConcurrency: MaxConcurrency.optional(),
+});
+
+export const UpdateDestinationBody = z.strictObject({
+  name: DestinationName.optional(),
+  url: DestinationUrl.optional(),
+  partnerId: PartnerId.nullable().optional().describe('null: send `partner_id` empty'),
+  events: Events.optional(),
+  sources: Sources.optional(),
+  timeoutMs: TimeoutMs.optional(),
+  maxConcurrency: MaxConcurrency.optional(),
+});
+
+export const RotateSecretBody = z
+  .strictObject({
+    secret: Secret.optional().describe('Generated when not given'),
+    switchAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('When the new secret takes over X-Lead-Router-Signature; default 24 h from now; now or earlier: at once'),
+  })
+  .default({});
+
+export const DisableDestinationBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).default({});
+
+export const ReplayDestinationBody = z.strictObject({
+  since: z.iso.datetime({ offset: true }).describe('Failed and paused deliveries made at or after this time are sent again'),
 });
 
 export const DestinationView = z.object({
@@ -24,37 +58,117 @@ export const DestinationView = z.object({
   timeoutMs: z.number().int(),
   maxConcurrency: z.number().int(),
   enabled: z.boolean(),
-  disabledReason: z.string().nullable(),
-  secretSwitchAt: z.string().nullable(),
+  disabledAt: z.string().nullable(),
+  disabledReason: z.string().nullable().describe('Why it was disabled: by an operator, a 410 answer, or failing too long'),
+  failingSince: z.string().nullable().describe('Start of the current run of failed attempts without a success'),
+  secretSwitchAt: z.string().nullable().describe('During a rotation: when the new secret takes over X-Lead-Router-Signature'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-export const CreatedDestination = DestinationView.extend({
+export const DestinationWithSecret = DestinationView.extend({
   secret: z.string().describe('The signing secret; shown only now.'),
 });
 
+export const EnabledDestination = DestinationView.extend({
+  resumedDeliveries: z.number().int().describe('Paused deliveries now being sent'),
+});
+
+export const DestinationTestResult = z.object({
+  messageId: z.uuid().describe('Of the sample; it is not a delivery and is not sent again'),
+  accepted: z.boolean().describe('The receiver answered 2xx'),
+  statusCode: z.number().int().nullable(),
+  durationMs: z.number().int(),
+  responseBody: z.string().nullable().describe('The first 1 KiB of the answer'),
+  error: z.string().nullable().describe('Timeout, connection or TLS error, or a refused address'),
+});
+
+export const DestinationIdParams = z.object({ id: z.uuid() });
+
 const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
+const tags = ['destinations'];
+const refused = { 401: ErrorBodySchema, 429: ErrorBodySchema };
+const byId = { 400: ErrorBodySchema, 404: ErrorBodySchema, ...refused };
 
 export const createDestinationSchema = {
   ...auth,
+  tags,
   summary: 'Register a destination',
-  tags: ['destinations'],
   body: CreateDestinationBody,
-  response: { 201: CreatedDestination, 400: ErrorBodySchema, 401: ErrorBodySchema },
+  response: { 201: DestinationWithSecret, 400: ErrorBodySchema, ...refused },
 };
 
 export const listDestinationsSchema = {
   ...auth,
+  tags,
   summary: 'List destinations',
-  tags: ['destinations'],
-  response: { 200: z.object({ destinations: z.array(DestinationView) }), 401: ErrorBodySchema },
+  response: { 200: z.object({ destinations: z.array(DestinationView) }), ...refused },
 };
 
 export const getDestinationSchema = {
   ...auth,
+  tags,
   summary: 'Get a destination',
-  tags: ['destinations'],
-  params: z.object({ id: z.uuid() }),
-  response: { 200: DestinationView, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
+  params: DestinationIdParams,
+  response: { 200: DestinationView, ...byId },
+};
+
+export const updateDestinationSchema = {
+  ...auth,
+  tags,
+  summary: 'Change a destination; pending deliveries use the change from their next attempt',
+  params: DestinationIdParams,
+  body: UpdateDestinationBody,
+  response: { 200: DestinationView, ...byId },
+};
+
+export const deleteDestinationSchema = {
+  ...auth,
+  tags,
+  summary: 'Delete a destination; its deliveries stay on record and are never sent',
+  params: DestinationIdParams,
+  response: { 204: z.null().describe('Deleted'), ...byId },
+};
+
+export const rotateDestinationSecretSchema = {
+  ...auth,
+  tags,
+  summary: 'New signing secret, returned once; the old one keeps signing X-Lead-Router-Signature until switchAt',
+  params: DestinationIdParams,
+  body: RotateSecretBody,
+  response: { 200: DestinationWithSecret, ...byId },
+};
+
+export const testDestinationSchema = {
+  ...auth,
+  tags,
+  summary: 'Send a signed sample lead and report the answer',
+  params: DestinationIdParams,
+  response: { 200: DestinationTestResult, ...byId },
+};
+
+export const enableDestinationSchema = {
+  ...auth,
+  tags,
+  summary: 'Enable a destination and send its paused deliveries',
+  params: DestinationIdParams,
+  response: { 200: EnabledDestination, ...byId },
+};
+
+export const disableDestinationSchema = {
+  ...auth,
+  tags,
+  summary: 'Disable a destination; its new deliveries are kept paused',
+  params: DestinationIdParams,
+  body: DisableDestinationBody,
+  response: { 200: DestinationView, ...byId },
+};
+
+export const replayDestinationSchema = {
+  ...auth,
+  tags,
+  summary: 'Send again every failed or paused delivery made since a time, with their message ids',
+  params: DestinationIdParams,
+  body: ReplayDestinationBody,
+  response: { 202: z.object({ replayed: z.number().int() }), 409: ErrorBodySchema, ...byId },
 };

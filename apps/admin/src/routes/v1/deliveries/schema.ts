@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { ErrorBodySchema } from '@leadrelay/http-kit';
+
+const DeliveryStatus = z.enum(['pending', 'delivered', 'failed', 'stopped', 'paused']);
+
+export const ListDeliveriesQuery = z.object({
+  destinationId: z.uuid().optional(),
+  status: DeliveryStatus.optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('Deliveries made at or after this time'),
+  cursor: z.string().min(1).max(500).optional().describe('`nextCursor` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const DeliveryView = z.object({
+  id: z.uuid(),
+  destinationId: z.uuid(),
+  eventId: z.uuid(),
+  eventType: z.enum(['created', 'updated', 'activity_added']),
+  leadId: z.uuid(),
+  messageId: z.uuid().describe('X-Lead-Router-Message-Id and webhook-id: the same on every attempt and replay'),
+  status: DeliveryStatus.describe('stopped: the receiver answered 406 or 410; paused: its destination is disabled'),
+  attemptCount: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const DeliveryAttemptView = z.object({
+  number: z.number().int(),
+  startedAt: z.string(),
+  durationMs: z.number().int(),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable().describe('Timeout, connection or TLS error, or a refused address'),
+  responseBody: z.string().nullable().describe('The first 1 KiB of the answer'),
+  nextAttemptAt: z.string().nullable(),
+});
+
+export const DeliveryDetail = DeliveryView.extend({ attempts: z.array(DeliveryAttemptView).describe('Oldest first') });
+
+export const DeliveryIdParams = z.object({ id: z.uuid() });
+
+const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
+const tags = ['deliveries'];
+const refused = { 401: ErrorBodySchema, 429: ErrorBodySchema };
+
+export const listDeliveriesSchema = {
+  ...auth,
+  tags,
+  summary: 'List deliveries, newest first',
+  querystring: ListDeliveriesQuery,
+  response: {
+    200: z.object({ deliveries: z.array(DeliveryView), nextCursor: z.string().nullable().describe('null on the last page') }),
+    400: ErrorBodySchema,
+    ...refused,
+  },
+};
+
+export const getDeliverySchema = {
+  ...auth,
+  tags,
+  summary: 'Get a delivery with its attempts',
+  params: DeliveryIdParams,
+  response: { 200: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, ...refused },
+};
+
+export const replayDeliverySchema = {
+  ...auth,
+  tags,
+  summary: 'Send a delivery again with its message id, as a new run of the retry schedule',
+  params: DeliveryIdParams,
+  response: { 202: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, ...refused },
+};

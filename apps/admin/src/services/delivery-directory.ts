@@ -1,0 +1,125 @@
+import type { DatabaseClient, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
+import { AppError } from '@leadrelay/http-kit';
+import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.ts';
+
+export interface ListDeliveriesInput {
+  destinationId?: string;
+  status?: DeliveryStatus;
+  /** Deliveries made at or after this time. */
+  since?: Date;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface DeliveryView {
+  id: string;
+  destinationId: string;
+  eventId: string;
+  eventType: EventType;
+  leadId: string;
+  /** X-Lead-Router-Message-Id and webhook-id: the same on every attempt and replay. */
+  messageId: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeliveryAttemptView {
+  number: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  /** The first 1 KiB of the answer. */
+  responseBody: string | null;
+  nextAttemptAt: string | null;
+}
+
+const deliverySelect = {
+  id: true,
+  destinationId: true,
+  eventId: true,
+  messageId: true,
+  status: true,
+  attemptCount: true,
+  nextAttemptAt: true,
+  lastError: true,
+  deliveredAt: true,
+  createdAt: true,
+  updatedAt: true,
+  event: { select: { type: true, leadId: true } },
+} satisfies Prisma.DeliverySelect;
+
+type DeliveryRow = Prisma.DeliveryGetPayload<{ select: typeof deliverySelect }>;
+
+/** Read side of deliveries for operators: what was sent where, when, and how it went. */
+export class DeliveryDirectory {
+  constructor(private readonly db: DatabaseClient) {}
+
+  async list({ destinationId, status, since, cursor, limit }: ListDeliveriesInput): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
+    const after = cursor ? decodeDeliveryCursor(cursor) : null;
+    const where: Prisma.DeliveryWhereInput = {
+      ...(destinationId ? { destinationId } : {}),
+      ...(status ? { status } : {}),
+      AND: [
+        since ? { createdAt: { gte: since } } : {},
+        after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {},
+      ],
+    };
+    const rows = await this.db.delivery.findMany({
+      where,
+      select: deliverySelect,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      deliveries: page.map(toDeliveryView),
+      nextCursor: rows.length > limit && last ? encodeDeliveryCursor(last) : null,
+    };
+  }
+
+  async get(id: string): Promise<DeliveryView & { attempts: DeliveryAttemptView[] }> {
+    const delivery = await this.db.delivery.findUnique({
+      where: { id },
+      select: { ...deliverySelect, attempts: { orderBy: { number: 'asc' } } },
+    });
+    if (!delivery) throw new AppError('not_found', `no delivery ${id}`);
+    return {
+      ...toDeliveryView(delivery),
+      attempts: delivery.attempts.map((attempt) => ({
+        number: attempt.number,
+        startedAt: attempt.startedAt.toISOString(),
+        durationMs: attempt.durationMs,
+        statusCode: attempt.statusCode,
+        error: attempt.error,
+        responseBody: attempt.responseBody,
+        nextAttemptAt: attempt.nextAttemptAt?.toISOString() ?? null,
+      })),
+    };
+  }
+}
+
+function toDeliveryView(delivery: DeliveryRow): DeliveryView {
+  return {
+    id: delivery.id,
+    destinationId: delivery.destinationId,
+    eventId: delivery.eventId,
+    eventType: delivery.event.type,
+    leadId: delivery.event.leadId,
+    messageId: delivery.messageId,
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    lastError: delivery.lastError,
+    deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+    createdAt: delivery.createdAt.toISOString(),
+    updatedAt: delivery.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { DatabaseClient } from '@leadrelay/db';
+import { AppError } from '@leadrelay/http-kit';
+import { jobIdFor, type QueueRegistry } from '@leadrelay/queue';
+
+/**
+ * BullMQ attempts of a delivery job. The dispatcher ends each run after the attempts its
+ * DISPATCH_RETRY_SCHEDULE allows, so this only has to be above it; it is the dispatcher's
+ * `deliveryJobAttemptCeiling` (apps/dispatcher/src/delivery-jobs.ts), which it checks the schedule against.
+ */
+const deliveryJobAttemptCeiling = 100;
+
+export interface DeliveryReplayerOptions {
+  db: DatabaseClient;
+  queues: QueueRegistry;
+}
+
+/**
+ * Sends deliveries again, with their own message id, as a new run of the whole retry schedule.
+ * Every run has its own job id: BullMQ keeps finished jobs and would ignore one with an old id.
+ */
+export class DeliveryReplayer {
+  readonly #db: DatabaseClient;
+  readonly #queues: QueueRegistry;
+
+  constructor({ db, queues }: DeliveryReplayerOptions) {
+    this.#db = db;
+    this.#queues = queues;
+  }
+
+  /** One delivery, whatever its outcome, unless it is still pending (a run is under way). */
+  async replayDelivery(deliveryId: string): Promise<void> {
+    const delivery = await this.#db.delivery.findUnique({
+      where: { id: deliveryId },
+      select: { status: true, destination: { select: { enabled: true, deletedAt: true } } },
+    });
+    if (!delivery) throw new AppError('not_found', `no delivery ${deliveryId}`);
+    this.#assertSendable(delivery.destination);
+    if (delivery.status === 'pending') {
+      throw new AppError('conflict', 'the delivery is pending: it is being sent or waits for its next attempt');
+    }
+    // Conditional on the status read, so two replays at once start one run.
+    const { count } = await this.#db.delivery.updateMany({
+      where: { id: deliveryId, status: delivery.status },
+      data: { status: 'pending', nextAttemptAt: null },
+    });
+    if (count === 0) throw new AppError('conflict', 'the delivery changed meanwhile; read it again');
+    await this.#enqueue([deliveryId], 'replay');
+  }
+
+  /** Every failed or paused delivery of a destination made since `since`, in event order. */
+  async replayDestination(destinationId: string, since: Date): Promise<number> {
+    const destination = await this.#db.destination.findFirst({ where: { id: destinationId, deletedAt: null }, select: { enabled: true, deletedAt: true } });
+    if (!destination) throw new AppError('not_found', `no destination ${destinationId}`);
+    this.#assertSendable(destination);
+    const ids = await this.#db.$queryRaw<{ id: string }[]>`
+      WITH replayed AS (
+        UPDATE deliveries d SET status = 'pending', next_attempt_at = NULL, updated_at = ${new Date()}::timestamp(3)
+        WHERE d.destination_id = ${destinationId}::uuid AND d.status IN ('failed', 'paused') AND d.created_at >= ${since}::timestamp(3)
+        RETURNING d.id, d.event_id
+      )
+      SELECT r.id::text AS id FROM replayed r JOIN events e ON e.id = r.event_id ORDER BY e.sequence`;
+    await this.#enqueue(ids.map((row) => row.id), 'replay');
+    return ids.length;
+  }
+
+  /** Sends the paused deliveries of a destination just enabled, in event order. */
+  async resumePaused(destinationId: string): Promise<number> {
+    const ids = await this.#db.$queryRaw<{ id: string }[]>`
+      WITH resumed AS (
+        UPDATE deliveries d SET status = 'pending', next_attempt_at = NULL, updated_at = ${new Date()}::timestamp(3)
+        WHERE d.destination_id = ${destinationId}::uuid AND d.status = 'paused'
+        RETURNING d.id, d.event_id
+      )
+      SELECT r.id::text AS id FROM resumed r JOIN events e ON e.id = r.event_id ORDER BY e.sequence`;
+    await this.#enqueue(ids.map((row) => row.id), 'resume');
+    return ids.length;
+  }
+
+  #assertSendable(destination: { enabled: boolean; deletedAt: Date | null }) {
+    if (destination.deletedAt) throw new AppError('conflict', 'the destination is deleted');
+    if (!destination.enabled) throw new AppError('conflict', 'the destination is disabled; enable it first (that sends its paused deliveries)');
+  }
+
+  async #enqueue(deliveryIds: string[], run: 'replay' | 'resume') {
+    // Small batches: a destination may have many thousands of deliveries to send again.
+    for (let start = 0; start < deliveryIds.length; start += 1000) {
+      await this.#queues.enqueueBulk(
+        'deliver',
+        deliveryIds.slice(start, start + 1000).map((deliveryId) => ({
+          payload: { deliveryId },
+          options: {
+            jobId: jobIdFor('delivery', `${deliveryId}-${run}-${randomUUID()}`),
+            attempts: deliveryJobAttemptCeiling,
+            backoff: { type: 'delivery-schedule' },
+          },
+        })),
+      );
+    }
+  }
+}
