@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { adminRequest, startLeadRelaySystem, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { testRedisUrl } from '../support/test-redis.ts';
 
 interface LeadSummary {
   id: string;
@@ -16,6 +18,7 @@ interface LeadPage {
   nextCursor: string | null;
 }
 interface LeadDetail extends LeadSummary {
+  aliases: string[];
   rawSubmissions: { partner: { slug: string }; route: string; payload: unknown }[];
   consents: unknown[];
   externalIds: { partner: { slug: string }; externalId: string }[];
@@ -232,5 +235,40 @@ describe('finding leads and what is stored about them', () => {
     expect(Object.keys(stats.body.deliveries).sort()).toEqual(['delivered', 'failed', 'paused', 'pending', 'stopped']);
     expect(stats.body.deliveries.delivered).toBeGreaterThanOrEqual(1);
     expect(Date.parse(stats.body.generatedAt)).not.toBeNaN();
+  });
+
+  // Last: it adds a lead. Lost Redis identity claims (a flushed Redis) make intake answer a new id
+  // for a known person; the worker merges it, and the admin API still finds the lead by that id.
+  it('answers a lead by an id the worker merged into it', async () => {
+    const [first] = await submit('acme', { email: 'lost.claim@example.com' });
+    await waitFor(async () => (await adminRequest(system, 'GET', `/v1/leads/${first!.leadId}`)).status === 200, { description: 'the lead to be stored' });
+    const redis = new Redis(testRedisUrl);
+    try {
+      const claims: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${system.queuePrefix}:identity:*`, 'COUNT', 1000);
+        cursor = next;
+        claims.push(...keys);
+      } while (cursor !== '0');
+      expect(claims.length).toBeGreaterThan(0);
+      await redis.unlink(...claims);
+    } finally {
+      redis.disconnect();
+    }
+    const [second] = await submit('acme', { email: 'Lost.Claim@example.com' });
+    expect(second).toMatchObject({ status: 'created' });
+    expect(second!.leadId).not.toBe(first!.leadId);
+
+    const merged = await waitFor(
+      async () => {
+        const answer = await adminRequest<LeadDetail>(system, 'GET', `/v1/leads/${second!.leadId}`);
+        return answer.status === 200 ? answer.body : undefined;
+      },
+      { description: 'the merged submission to be stored' },
+    );
+    expect(merged.id).toBe(first!.leadId);
+    expect(merged.aliases).toEqual([second!.leadId]);
+    expect(merged.rawSubmissions).toHaveLength(2);
   });
 });

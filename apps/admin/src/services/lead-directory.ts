@@ -57,6 +57,8 @@ export interface LeadDetail extends LeadSummary {
   notes: string | null;
   custom: unknown;
   extra: unknown;
+  /** Other ids intake answered for this person before the worker merged them into this lead. */
+  aliases: string[];
   rawSubmissions: {
     id: string;
     partner: PartnerRef;
@@ -143,11 +145,15 @@ export class LeadDirectory {
     };
   }
 
+  /** By the lead's id, or by an id intake answered that the worker merged into it (an alias). */
   async get(id: string): Promise<LeadDetail> {
+    const alias = await this.db.leadAlias.findUnique({ where: { id }, select: { leadId: true } });
+    const leadId = alias?.leadId ?? id;
     const lead = await this.db.lead.findUnique({
-      where: { id },
+      where: { id: leadId },
       include: {
         partner: partnerRef,
+        aliases: { orderBy: { createdAt: 'asc' }, select: { id: true } },
         rawSubmissions: { ...latest, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], include: { partner: partnerRef } },
         consents: { ...latest, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { partner: partnerRef } },
         externalIds: { ...latest, orderBy: { createdAt: 'desc' }, include: { partner: partnerRef } },
@@ -157,7 +163,7 @@ export class LeadDirectory {
       },
     });
     if (!lead) throw new AppError('not_found', `no lead ${id} (an accepted lead appears once the worker has stored it)`);
-    const deliveryFilter = { event: { leadId: id } };
+    const deliveryFilter = { event: { leadId } };
     const [deliveries, deliveryTotal] = await Promise.all([
       this.db.delivery.findMany({
         ...latest,
@@ -184,6 +190,7 @@ export class LeadDirectory {
       notes: lead.notes,
       custom: lead.custom,
       extra: lead.extra,
+      aliases: lead.aliases.map((leadAlias) => leadAlias.id),
       // Fetched newest first so the cut keeps the latest; shown oldest first, as a history reads.
       rawSubmissions: lead.rawSubmissions.reverse().map((submission) => ({
         id: submission.id,

@@ -52,6 +52,7 @@ export const LeadDetail = LeadSummary.extend({
   notes: z.string().nullable(),
   custom: z.unknown(),
   extra: z.unknown().describe('Partner fields LeadRelay carries but does not act on'),
+  aliases: z.array(z.uuid()).describe('Other ids intake answered for this person, merged into this lead; GET by one answers this lead'),
   rawSubmissions: z
     .array(
       z.object({
@@ -145,6 +146,7 @@ export const findLeadsSchema = {
 export const getLeadSchema = {
   ...auth,
   summary: 'Everything stored about a lead',
+  description: 'By its id, or by an alias: an id intake answered that the worker merged into this lead.',
   tags: ['leads'],
   params: z.object({ id: z.uuid() }),
   response: { 200: LeadDetail, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema },
