@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Logger } from '@leadrelay/observability';
+import { httpMetrics, recordPersistBatch, type Logger } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
@@ -32,7 +32,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const claims = config.IDENTITY_CLAIMS_RESTORE
     ? new IdentityClaimKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX })
     : undefined;
-  const pipeline = new PersistPipeline({ persister: new LeadPersister({ db }), relay, claims, logger });
+  const pipeline = new PersistPipeline({ persister: new LeadPersister({ db }), relay, claims, logger, onBatchPersisted: recordPersistBatch });
   const batcher = new Batcher<Submission, SubmissionOutcome>({
     maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
     maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
@@ -49,6 +49,10 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     lockDurationMs: config.WORKER_JOB_LOCK_DURATION,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL,
     maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
+  });
+  // The intake request id, so a lead's log lines can be followed from intake to its deliveries.
+  worker.on('completed', (job, result: { leadId?: string; outcome?: string }) => {
+    logger.debug({ requestId: job.data?.requestId, jobId: job.id, leadId: result?.leadId, outcome: result?.outcome }, 'lead job completed');
   });
 
   const sweep = singleFlight(async () => {
@@ -80,6 +84,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const healthServer = await startHealthServer({
     logger: logger as FastifyBaseLogger,
     port: config.WORKER_HEALTH_PORT,
+    metrics: httpMetrics,
     readiness: createStandardReadiness({ redis: producerConnection, db, queues: [queues.queue(queueNames.leads)] }),
   });
 
