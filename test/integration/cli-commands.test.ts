@@ -154,25 +154,49 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
       context.skip('the admin API has no /v1/deliveries route yet (destinations and deliveries work)');
     }
     const destination = await cliJson<{ id: string }>(['destinations', 'add', '--name', 'Replayed CRM', '--url', receiver.url]);
-    const tested = await cli(['destinations', 'test', destination.id]);
-    expect(tested, tested.stderr).toMatchObject({ code: 0 });
-    await cliJson(['destinations', 'disable', destination.id]);
-    expect((await cliJson<{ destinations: { id: string; enabled: boolean }[] }>(['destinations', 'list'])).destinations).toContainEqual(
-      expect.objectContaining({ id: destination.id, enabled: false }),
-    );
-    await cliJson(['destinations', 'enable', destination.id]);
+    const tested = await cliJson<{ accepted: boolean; statusCode: number }>(['destinations', 'test', destination.id]);
+    expect(tested).toMatchObject({ accepted: true, statusCode: 200 });
 
-    const deliveries = await waitFor(
+    const refusing = new WebhookReceiver();
+    refusing.statuses = [500];
+    await refusing.start();
+    try {
+      const refusingDestination = await cliJson<{ id: string }>(['destinations', 'add', '--name', 'Broken CRM', '--url', refusing.url]);
+      const failedTest = await cli(['destinations', 'test', refusingDestination.id]);
+      expect(failedTest.code).toBe(1);
+      expect(failedTest.stdout).toMatch(/accepted\s+no/);
+      expect(failedTest.stderr).toMatch(/^error: the destination did not accept the sample: it answered 500\n$/);
+    } finally {
+      await refusing.stop();
+    }
+
+    const disabled = await cliJson<{ enabled: boolean; disabledReason: string }>(['destinations', 'disable', destination.id, '--reason', 'maintenance']);
+    expect(disabled).toMatchObject({ enabled: false, disabledReason: 'maintenance' });
+    const listed = await cli(['destinations', 'list']);
+    expect(listed.stdout).toMatch(/Replayed CRM.*disabled: maintenance/);
+    const enabled = await cli(['destinations', 'enable', destination.id]);
+    expect(enabled.code).toBe(0);
+    expect(enabled.stdout).toMatch(/Replayed CRM .* enabled; \d+ paused deliveries are being sent/);
+
+    // The lead found earlier was delivered to "CLI CRM".
+    const delivered = await waitFor(
       async () => {
-        const page = await cliJson<{ deliveries: { id: string; status: string }[] }>(['deliveries', 'list', '--status', 'delivered', '--since', '1h']);
+        const page = await cliJson<{ deliveries: { id: string; messageId: string; status: string }[] }>([
+          'deliveries', 'list', '--status', 'delivered', '--since', '1h',
+        ]);
         return page.deliveries.length > 0 ? page.deliveries : undefined;
       },
       { description: 'a delivered delivery to list' },
     );
-    const replayed = await cli(['deliveries', 'replay', deliveries[0]!.id]);
-    expect(replayed, replayed.stderr).toMatchObject({ code: 0 });
-    const bulk = await cli(['deliveries', 'replay', '--destination', destination.id, '--since', '1h']);
-    expect(bulk, bulk.stderr).toMatchObject({ code: 0 });
+    const table = await cli(['deliveries', 'list', '--limit', '5']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+ATTEMPTS\s+EVENT\s+LEAD\s+DESTINATION\s+CREATED/);
+    const shown = await cli(['deliveries', 'show', delivered[0]!.id]);
+    expect(shown.stdout).toMatch(/Attempts \(1\)/);
+
+    const replayed = await cliJson<{ id: string; messageId: string }>(['deliveries', 'replay', delivered[0]!.id]);
+    expect(replayed).toMatchObject({ id: delivered[0]!.id, messageId: delivered[0]!.messageId });
+    const bulk = await cliJson<{ replayed: number }>(['deliveries', 'replay', '--destination', destination.id, '--since', '1h']);
+    expect(Number.isInteger(bulk.replayed)).toBe(true);
   });
 
   it('exits non-zero with one line on stderr when something is wrong', async () => {

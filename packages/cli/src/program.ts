@@ -17,7 +17,8 @@ Environment:
 
 Exit codes:
   0  done
-  1  the admin API answered with an error (unknown id, invalid input, wrong token, server error)
+  1  the admin API answered with an error (unknown id, invalid input, wrong token, server error),
+     or the outcome is a failure (destinations test: the receiver did not answer 2xx)
   2  bad usage (unknown command or option, missing or invalid value)
   3  the admin API could not be reached (not running, wrong URL, timed out)
 Errors are one line on stderr. With --json, stdout carries only the API's JSON answer

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { AdminApiError } from './admin-api-error.ts';
 import { AdminUnreachableError } from './admin-unreachable-error.ts';
+import { CommandFailedError } from './command-failed-error.ts';
 import type { CliStreams } from './command-context.ts';
 import { exitCodes, type ExitCode } from './exit-codes.ts';
 import { buildProgram } from './program.ts';
@@ -24,6 +25,10 @@ export async function runCli(args: string[], streams: CliStreams = processStream
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     if (error instanceof AdminApiError) {
       streams.writeErr(`error: ${error.message} (${error.status} ${error.code})\n`);
+      return exitCodes.apiError;
+    }
+    if (error instanceof CommandFailedError) {
+      streams.writeErr(`error: ${error.message}\n`);
       return exitCodes.apiError;
     }
     if (error instanceof AdminUnreachableError) {

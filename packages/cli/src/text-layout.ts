@@ -39,5 +39,5 @@ export function renderFields(fields: [string, unknown][]): string {
 
 /** Every top-level field of an answer whose shape the CLI does not know in advance. */
 export function renderObject(object: Record<string, unknown>): string {
-  return renderFields(Object.entries(object).map(([name, value]) => [name, typeof value === 'string' ? value : cellText(value)]));
+  return renderFields(Object.entries(object));
 }

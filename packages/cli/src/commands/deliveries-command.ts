@@ -4,17 +4,20 @@ import { exitCodes } from '../exit-codes.ts';
 import { parsePositiveInteger, parseSince } from '../option-parsers.ts';
 import { renderObject, renderTable, type Column } from '../text-layout.ts';
 
-/** The fields the CLI shows; the API may answer more, and --json prints all of it. */
+/** The fields the CLI shows; --json prints the whole answer. */
 interface Delivery {
   id: string;
+  destinationId: string;
+  eventId: string;
+  eventType: string;
+  leadId: string;
+  messageId: string;
   status: string;
-  attemptCount?: number;
-  destinationId?: string;
-  destination?: { name?: string };
-  eventId?: string;
-  lastError?: string | null;
-  nextAttemptAt?: string | null;
-  createdAt?: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
   attempts?: Attempt[];
 }
 
@@ -28,14 +31,16 @@ interface Attempt {
 
 interface DeliveryPage {
   deliveries: Delivery[];
-  nextCursor?: string | null;
+  nextCursor: string | null;
 }
 
 const deliveryColumns: Column<Delivery>[] = [
   { header: 'ID', value: (delivery) => delivery.id },
   { header: 'STATUS', value: (delivery) => delivery.status },
   { header: 'ATTEMPTS', value: (delivery) => delivery.attemptCount },
-  { header: 'DESTINATION', value: (delivery) => delivery.destination?.name ?? delivery.destinationId, maxWidth: 36 },
+  { header: 'EVENT', value: (delivery) => delivery.eventType },
+  { header: 'LEAD', value: (delivery) => delivery.leadId },
+  { header: 'DESTINATION', value: (delivery) => delivery.destinationId },
   { header: 'CREATED', value: (delivery) => delivery.createdAt },
   { header: 'NEXT ATTEMPT', value: (delivery) => delivery.nextAttemptAt },
   { header: 'LAST ERROR', value: (delivery) => delivery.lastError, maxWidth: 50 },
@@ -110,16 +115,16 @@ export function registerDeliveriesCommands(program: Command, contextOf: CommandC
     .action(async (id: string | undefined, options: { destination?: string; since?: string }, command: Command) => {
       const { client, output } = contextOf(command);
       if (id !== undefined && options.destination === undefined && options.since === undefined) {
-        const answer = await client.post<Record<string, unknown>>(`/v1/deliveries/${encodeURIComponent(id)}/replay`);
-        output.result(answer, (replayed) => `Replay of delivery ${id} requested.\n${renderObject(replayed ?? {})}`);
+        const delivery = await client.post<Delivery>(`/v1/deliveries/${encodeURIComponent(id)}/replay`);
+        output.result(delivery, (replayed) => `Delivery ${replayed.id} queued again (message id ${replayed.messageId}).\n`);
         return;
       }
       if (id !== undefined || options.destination === undefined || options.since === undefined) {
         command.error('error: give either a delivery id, or --destination <id> with --since <time>', { exitCode: exitCodes.usage });
       }
-      const answer = await client.post<Record<string, unknown>>(`/v1/destinations/${encodeURIComponent(options.destination!)}/replay`, {
+      const answer = await client.post<{ replayed: number }>(`/v1/destinations/${encodeURIComponent(options.destination!)}/replay`, {
         since: options.since,
       });
-      output.result(answer, (replayed) => `Replay for destination ${options.destination} requested.\n${renderObject(replayed ?? {})}`);
+      output.result(answer, ({ replayed }) => `${replayed} failed or paused deliveries of destination ${options.destination} queued again.\n`);
     });
 }

@@ -1,7 +1,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContextFactory } from '../command-context.ts';
+import { CommandFailedError } from '../command-failed-error.ts';
 import { parseList, parsePositiveInteger } from '../option-parsers.ts';
-import { renderFields, renderObject, renderTable, type Column } from '../text-layout.ts';
+import { renderFields, renderTable, type Column } from '../text-layout.ts';
+
+interface DestinationTestResult {
+  messageId: string;
+  accepted: boolean;
+  statusCode: number | null;
+  durationMs: number;
+  responseBody: string | null;
+  error: string | null;
+}
 
 interface Destination {
   id: string;
@@ -102,12 +112,24 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
 
   destinations
     .command('test')
-    .description('send a signed sample lead to a destination and show how it answered')
+    .description('send a signed sample lead to a destination and show how it answered; exits 1 unless it answered 2xx')
     .argument('<id>', 'destination id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const answer = await client.post<Record<string, unknown>>(`/v1/destinations/${encodeURIComponent(id)}/test`);
-      output.result(answer, renderObject);
+      const result = await client.post<DestinationTestResult>(`/v1/destinations/${encodeURIComponent(id)}/test`);
+      output.result(result, (tested) =>
+        renderFields([
+          ['accepted', tested.accepted ? 'yes' : 'no'],
+          ['status', tested.statusCode],
+          ['duration', `${tested.durationMs} ms`],
+          ['error', tested.error],
+          ['response', tested.responseBody],
+          ['message id', tested.messageId],
+        ]),
+      );
+      if (!result.accepted) {
+        throw new CommandFailedError(`the destination did not accept the sample: ${result.error ?? `it answered ${result.statusCode}`}`);
+      }
     });
 
   destinations
@@ -128,7 +150,10 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .argument('<id>', 'destination id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const destination = await client.post<Destination>(`/v1/destinations/${encodeURIComponent(id)}/enable`);
-      output.result(destination, (changed) => `Destination ${changed.name} (${changed.id}) enabled.\n`);
+      const destination = await client.post<Destination & { resumedDeliveries: number }>(`/v1/destinations/${encodeURIComponent(id)}/enable`);
+      output.result(
+        destination,
+        (changed) => `Destination ${changed.name} (${changed.id}) enabled; ${changed.resumedDeliveries} paused deliveries are being sent.\n`,
+      );
     });
 }
