@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { publicAddressLookup, refuseNonPublicLiteral, type ResolveAll } from '@leadrelay/destination-policy';
+import { ResponseBodyPrefix } from './response-body-prefix.ts';
 
 export interface WebhookRequest {
   url: string;
@@ -49,6 +50,7 @@ export class WebhookSender {
 
     const signal = AbortSignal.timeout(timeoutMs);
     let statusCode: number | undefined;
+    const prefix = new ResponseBodyPrefix(responseBodyLimitBytes);
     try {
       const response = await this.#pool(target.origin).request({
         method: 'POST',
@@ -60,12 +62,12 @@ export class WebhookSender {
         bodyTimeout: timeoutMs,
       });
       statusCode = response.statusCode;
-      const responseBody = await readPrefix(response.body, responseBodyLimitBytes);
-      return { kind: 'response', statusCode, responseBody, durationMs: elapsed(started) };
+      await prefix.read(response.body);
+      return { kind: 'response', statusCode, responseBody: prefix.text(), durationMs: elapsed(started) };
     } catch (error) {
       if (statusCode !== undefined) {
-        // The answer's status is the outcome; a body cut short by the timeout only shortens the record.
-        return { kind: 'response', statusCode, responseBody: '', durationMs: elapsed(started) };
+        // The answer's status is the outcome; a body cut short (timeout, reset) only shortens the record.
+        return { kind: 'response', statusCode, responseBody: prefix.text(), durationMs: elapsed(started) };
       }
       const message = signal.aborted ? `timed out after ${timeoutMs} ms` : describeError(error);
       return { kind: 'error', error: message, durationMs: elapsed(started) };
@@ -106,24 +108,6 @@ export class WebhookSender {
       }
     }
   }
-}
-
-/**
- * The first `limit` bytes of a body; the connection is dropped once they are in, so a huge answer is
- * never read. Text is stored in PostgreSQL, which refuses NUL characters.
- */
-async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8').replaceAll('\u0000', '\uFFFD');
 }
 
 function elapsed(started: number): number {
