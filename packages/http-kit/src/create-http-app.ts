@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { errorHandlerPlugin } from './error-handler.ts';
 import { httpMetricsPlugin, type HttpMetrics } from './http-metrics.ts';
@@ -24,7 +24,8 @@ export async function createHttpApp({ logger, bodyLimitBytes, metrics }: CreateH
     genReqId: () => randomUUID(),
     // Fastify's own request lines carry the full URL, and some partners (Sovendus) put a lead's
     // email and name in the query string: we log requests ourselves, path only.
-    disableRequestLogging: true,
+    // (The top-level `disableRequestLogging` is deprecated in Fastify 5 and gone in 6.)
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
