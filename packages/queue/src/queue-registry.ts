@@ -7,6 +7,10 @@ export interface QueueRegistryOptions {
   connection: Redis;
   /** Redis key prefix shared by every queue, from QUEUE_PREFIX. */
   prefix: string;
+  /** Told after each successful add, e.g. to record enqueue latency. */
+  onEnqueued?: (queue: QueueName, durationMs: number, jobCount: number) => void;
+  /** Told of a queue's connection errors; without it they would be printed by Node. */
+  onQueueError?: (queue: QueueName, error: Error) => void;
 }
 
 /**
@@ -25,6 +29,8 @@ export class QueueRegistry {
     let queue = this.#queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.#options.connection, prefix: this.#options.prefix });
+      const onQueueError = this.#options.onQueueError;
+      if (onQueueError) queue.on('error', (error) => onQueueError(name, error));
       this.#queues.set(name, queue);
     }
     return queue;
@@ -42,7 +48,9 @@ export class QueueRegistry {
   ): Promise<void> {
     const definition = jobCatalog[key];
     const data = definition.payload.parse(payload);
+    const started = performance.now();
     await this.queue(definition.queue).add(definition.name, data, { ...definition.options, ...options });
+    this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
   }
 
   /** Adds many jobs of one kind in one round trip. */
@@ -52,13 +60,14 @@ export class QueueRegistry {
   ): Promise<void> {
     if (jobs.length === 0) return;
     const definition = jobCatalog[key];
-    await this.queue(definition.queue).addBulk(
-      jobs.map((job) => ({
-        name: definition.name,
-        data: definition.payload.parse(job.payload),
-        opts: { ...definition.options, ...job.options },
-      })),
-    );
+    const bulk = jobs.map((job) => ({
+      name: definition.name,
+      data: definition.payload.parse(job.payload),
+      opts: { ...definition.options, ...job.options },
+    }));
+    const started = performance.now();
+    await this.queue(definition.queue).addBulk(bulk);
+    this.#options.onEnqueued?.(definition.queue, performance.now() - started, jobs.length);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { createDatabaseClient, type DatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection } from '@leadrelay/queue';
 import { SecretBox } from '@leadrelay/credentials';
 import { developmentSecretEncryptionKey } from '@leadrelay/config';
+import { observeEnqueue } from '@leadrelay/observability';
 import type { IntakeEnv } from '../env.ts';
 
 declare module 'fastify' {
@@ -23,7 +24,13 @@ export default fp<{ config: IntakeEnv }>(
   async (app, { config }) => {
     const redis = createRedisConnection(config.REDIS_URL, { role: 'client', connectionName: 'intake' });
     const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: 'intake-producer' });
-    const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
+    const queues = new QueueRegistry({
+      connection: producerConnection,
+      prefix: config.QUEUE_PREFIX,
+      onEnqueued: observeEnqueue,
+      // Requests already answer 503 when Redis fails; this keeps the detail in the log.
+      onQueueError: (queue, error) => app.log.warn({ queue, err: error.message }, 'queue connection error'),
+    });
     const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 5, applicationName: 'leadrelay-intake' });
 
     app.decorate('intakeConfig', config);
