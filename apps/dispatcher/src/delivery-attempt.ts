@@ -1,9 +1,9 @@
-import type { DatabaseClient } from '@leadrelay/db';
 import type { SecretBox } from '@leadrelay/credentials';
 import { recordDeliveryAttempt, type Logger } from '@leadrelay/observability';
 import { serializeLeadDocument, type LeadDocument } from '@leadrelay/lead';
 import { buildWebhookHeaders } from '@leadrelay/signing';
 import type { WebhookResult, WebhookSender } from './webhook-sender.ts';
+import type { AttemptRecord, DeliveryStore } from './delivery-store.ts';
 
 /** Thrown after a failed attempt that will be retried on the schedule, at `retryAt`. */
 export class RetryableDeliveryError extends Error {
@@ -56,7 +56,7 @@ export interface AttemptContext {
 }
 
 export interface DeliveryAttempterOptions {
-  db: DatabaseClient;
+  store: DeliveryStore;
   sender: WebhookSender;
   secretBox: SecretBox;
   /** A destination failing this long without a success is disabled (DISPATCH_AUTO_DISABLE_AFTER). */
@@ -64,37 +64,19 @@ export interface DeliveryAttempterOptions {
   logger: Logger;
 }
 
-interface PlanRow {
-  status: string;
-  message_id: string;
-  destination_id: string;
-  url: string;
-  secret_ciphertext: string;
-  previous_secret_ciphertext: string | null;
-  secret_switch_at: Date | null;
-  partner_id: string | null;
-  timeout_ms: number;
-  max_concurrency: number;
-  active: boolean;
-  document: LeadDocument;
-  behind_earlier: boolean;
-  request_id: string | null;
-}
-
 /**
  * One HTTP attempt of one delivery, recorded as a row whatever happens. The outcome follows
  * seed 003: 2xx delivered, 406 stop, and the Standard Webhooks 410 disables the destination.
- * Deliveries are read and recorded with one SQL statement each: this is the hot path.
  */
 export class DeliveryAttempter {
-  readonly #db: DatabaseClient;
+  readonly #store: DeliveryStore;
   readonly #sender: WebhookSender;
   readonly #secretBox: SecretBox;
   readonly #autoDisableAfterMs: number;
   readonly #logger: Logger;
 
-  constructor({ db, sender, secretBox, autoDisableAfterMs, logger }: DeliveryAttempterOptions) {
-    this.#db = db;
+  constructor({ store, sender, secretBox, autoDisableAfterMs, logger }: DeliveryAttempterOptions) {
+    this.#store = store;
     this.#sender = sender;
     this.#secretBox = secretBox;
     this.#autoDisableAfterMs = autoDisableAfterMs;
@@ -107,24 +89,12 @@ export class DeliveryAttempter {
    * first attempt (unless `ignoreOrder`). Retries and replays never wait.
    */
   async plan(deliveryId: string, { ignoreOrder = false } = {}): Promise<DeliveryPlan> {
-    const [row] = await this.#db.$queryRaw<PlanRow[]>`
-      SELECT d.status::text AS status, d.message_id::text AS message_id, d.destination_id::text AS destination_id,
-             t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
-             t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL) AS active, e.document, e.request_id,
-             (NOT ${ignoreOrder}::boolean AND d.status = 'pending' AND d.attempt_count = 0 AND EXISTS (
-               SELECT 1 FROM events pe
-               JOIN deliveries p ON p.event_id = pe.id AND p.destination_id = d.destination_id
-               WHERE pe.lead_id = e.lead_id AND pe.sequence < e.sequence AND p.status = 'pending' AND p.attempt_count = 0
-             )) AS behind_earlier
-      FROM deliveries d
-      JOIN destinations t ON t.id = d.destination_id
-      JOIN events e ON e.id = d.event_id
-      WHERE d.id = ${deliveryId}::uuid`;
+    const row = await this.#store.load(deliveryId);
     if (!row || row.status !== 'pending') return { kind: 'skip' };
     if (!row.active) {
-      return (await this.#pause(deliveryId, row.destination_id)) ? { kind: 'paused' } : this.plan(deliveryId, { ignoreOrder });
+      return (await this.#store.pauseIfInactive(deliveryId, row.destination_id)) ? { kind: 'paused' } : this.plan(deliveryId, { ignoreOrder });
     }
-    if (row.behind_earlier) return { kind: 'behind-earlier' };
+    if (row.behind_earlier && !ignoreOrder) return { kind: 'behind-earlier' };
     return {
       kind: 'ready',
       delivery: {
@@ -178,52 +148,27 @@ export class DeliveryAttempter {
   }
 
   /** Ends a delivery whose job can no longer run (it failed outside the schedule, e.g. stalled too often). */
-  async markFailed(deliveryId: string, reason: string): Promise<void> {
-    await this.#db.$executeRaw`
-      UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ${reason}::text, updated_at = ${new Date()}::timestamp(3)
-      WHERE id = ${deliveryId}::uuid AND status = 'pending'`;
-  }
-
-  /**
-   * Pauses a pending delivery if its destination is still disabled. The destination row is locked
-   * (FOR SHARE) so that enabling it waits for this to commit and then resumes the delivery, or
-   * commits first and this pauses nothing: a delivery is never left paused on an enabled destination.
-   */
-  async #pause(deliveryId: string, destinationId: string): Promise<boolean> {
-    const paused = await this.#db.$executeRaw`
-      UPDATE deliveries SET status = 'paused', next_attempt_at = NULL, updated_at = ${new Date()}::timestamp(3)
-      WHERE id = ${deliveryId}::uuid AND status = 'pending'
-        AND EXISTS (SELECT 1 FROM destinations t WHERE t.id = ${destinationId}::uuid AND (NOT t.enabled OR t.deleted_at IS NOT NULL) FOR SHARE)`;
-    return paused === 1;
+  markFailed(deliveryId: string, reason: string): Promise<void> {
+    return this.#store.markFailed(deliveryId, reason);
   }
 
   async #record(delivery: PreparedDelivery, startedAt: Date, result: WebhookResult, outcome: AttemptOutcome, nextAttemptAt: Date | null) {
-    const status = { delivered: 'delivered', stopped: 'stopped', gone: 'stopped', retrying: 'pending', failed: 'failed' }[outcome];
-    const now = new Date();
-    const statusCode = result.kind === 'response' ? result.statusCode : null;
-    const error = result.kind === 'error' ? result.error : null;
-    const responseBody = result.kind === 'response' ? result.responseBody : null;
-    const delivered = outcome === 'delivered';
-    // One statement: the delivery, its attempt row and, on success, the end of the destination's
-    // failing streak are written together.
-    await this.#db.$executeRaw`
-      WITH updated AS (
-        UPDATE deliveries
-        SET status = ${status}::"DeliveryStatus", attempt_count = attempt_count + 1,
-            next_attempt_at = ${nextAttemptAt}::timestamp(3), last_error = ${delivered ? null : describeResult(result)}::text,
-            delivered_at = ${delivered ? now : null}::timestamp(3), updated_at = ${now}::timestamp(3)
-        WHERE id = ${delivery.deliveryId}::uuid
-        RETURNING attempt_count
-      ), streak_ended AS (
-        UPDATE destinations SET failing_since = NULL
-        WHERE ${delivered}::boolean AND id = ${delivery.destinationId}::uuid AND failing_since IS NOT NULL
-      )
-      INSERT INTO delivery_attempts (id, delivery_id, number, started_at, duration_ms, status_code, error, response_body, next_attempt_at)
-      SELECT gen_random_uuid(), ${delivery.deliveryId}::uuid, attempt_count, ${startedAt}::timestamp(3), ${result.durationMs}::int,
-             ${statusCode}::int, ${error}::text, ${responseBody}::text, ${nextAttemptAt}::timestamp(3)
-      FROM updated`;
+    const status = ({ delivered: 'delivered', stopped: 'stopped', gone: 'stopped', retrying: 'pending', failed: 'failed' } as const)[outcome];
+    const record: AttemptRecord = {
+      deliveryId: delivery.deliveryId,
+      destinationId: delivery.destinationId,
+      status,
+      startedAt,
+      durationMs: result.durationMs,
+      statusCode: result.kind === 'response' ? result.statusCode : null,
+      error: result.kind === 'error' ? result.error : null,
+      responseBody: result.kind === 'response' ? result.responseBody : null,
+      lastError: outcome === 'delivered' ? null : describeResult(result),
+      nextAttemptAt,
+    };
+    await this.#store.recordAttempt(record);
     if (outcome === 'gone') {
-      await this.#disable(delivery.destinationId, now, 'the receiver answered 410 Gone');
+      await this.#disable(delivery.destinationId, 'the receiver answered 410 Gone');
     } else if (outcome === 'retrying' || outcome === 'failed') {
       await this.#countFailure(delivery.destinationId, startedAt, describeResult(result));
     }
@@ -231,22 +176,18 @@ export class DeliveryAttempter {
 
   /** Extends the destination's failing streak; past DISPATCH_AUTO_DISABLE_AFTER it is disabled. */
   async #countFailure(destinationId: string, startedAt: Date, lastError: string) {
-    const [streak] = await this.#db.$queryRaw<{ failing_since: Date }[]>`
-      UPDATE destinations SET failing_since = COALESCE(failing_since, ${startedAt}::timestamp(3))
-      WHERE id = ${destinationId}::uuid AND enabled
-      RETURNING failing_since`;
-    if (!streak || startedAt.getTime() - streak.failing_since.getTime() < this.#autoDisableAfterMs) return;
+    const failingSince = await this.#store.extendFailingStreak(destinationId, startedAt);
+    if (!failingSince || startedAt.getTime() - failingSince.getTime() < this.#autoDisableAfterMs) return;
     const reason =
-      `disabled automatically: deliveries have failed without a success since ${streak.failing_since.toISOString()} ` +
+      `disabled automatically: deliveries have failed without a success since ${failingSince.toISOString()} ` +
       `(longer than ${formatDuration(this.#autoDisableAfterMs)}); last error: ${lastError}`;
-    await this.#disable(destinationId, new Date(), reason);
+    await this.#disable(destinationId, reason);
   }
 
-  async #disable(destinationId: string, now: Date, reason: string) {
-    const disabled = await this.#db.$executeRaw`
-      UPDATE destinations SET enabled = false, disabled_at = ${now}::timestamp(3), disabled_reason = ${reason}::text, updated_at = ${now}::timestamp(3)
-      WHERE id = ${destinationId}::uuid AND enabled`;
-    if (disabled === 1) this.#logger.warn({ destinationId, reason }, 'destination disabled; its new deliveries are kept paused');
+  async #disable(destinationId: string, reason: string) {
+    if (await this.#store.disable(destinationId, reason)) {
+      this.#logger.warn({ destinationId, reason }, 'destination disabled; its new deliveries are kept paused');
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { MicroBatcher } from './micro-batcher.ts';
 
 export interface DestinationSlotsOptions {
   redis: Redis;
@@ -57,6 +58,14 @@ interface LuaScript {
   sha: string;
 }
 
+interface ScriptCall {
+  script: LuaScript;
+  keys: string[];
+  args: (string | number)[];
+}
+
+type CallOutcome = { value: unknown; error?: undefined } | { error: Error };
+
 function luaScript(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
@@ -75,10 +84,12 @@ const inFlightScript = luaScript(inFlightLua);
 export class DestinationSlots {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #calls: MicroBatcher<ScriptCall, CallOutcome>;
 
   constructor({ redis, prefix }: DestinationSlotsOptions) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#calls = new MicroBatcher({ run: (calls) => this.#runMany(calls), maxBatchSize: 500, maxConcurrentBatches: 2 });
   }
 
   /** A slot, or null when `maxConcurrency` requests to the destination are in flight. */
@@ -105,14 +116,36 @@ export class DestinationSlots {
     return Number(await this.#run(inFlightScript, [this.#leasesKey(destinationId)], []));
   }
 
-  /** EVALSHA, loading the script on the first NOSCRIPT (a new or restarted Redis). */
+  /** One script call; the calls of many deliveries share one round trip (see MicroBatcher). */
   async #run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.#redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.#redis.eval(script.source, keys.length, ...keys, ...args);
+    const outcome = await this.#calls.submit({ script, keys, args });
+    if (outcome.error) throw outcome.error;
+    return outcome.value;
+  }
+
+  /** EVALSHA in one pipeline; calls answered NOSCRIPT (a new or restarted Redis) go again as EVAL. */
+  async #runMany(calls: ScriptCall[]): Promise<CallOutcome[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const { script, keys, args } of calls) pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
+    const results = (await pipeline.exec()) ?? [];
+    const outcomes = calls.map((_, index): CallOutcome => {
+      const [error, value] = results[index] ?? [new Error('the Redis pipeline returned no answer'), null];
+      return error ? { error } : { value };
+    });
+    const unknownScripts = outcomes.flatMap((outcome, index) => (outcome.error?.message.startsWith('NOSCRIPT') ? [index] : []));
+    if (unknownScripts.length > 0) {
+      const retry = this.#redis.pipeline();
+      for (const index of unknownScripts) {
+        const { script, keys, args } = calls[index]!;
+        retry.eval(script.source, keys.length, ...keys, ...args);
+      }
+      const retried = (await retry.exec()) ?? [];
+      unknownScripts.forEach((index, position) => {
+        const [error, value] = retried[position] ?? [new Error('the Redis pipeline returned no answer'), null];
+        outcomes[index] = error ? { error } : { value };
+      });
     }
+    return outcomes;
   }
 
   #leasesKey(destinationId: string) {

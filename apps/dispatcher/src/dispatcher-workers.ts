@@ -7,6 +7,7 @@ import type { EventFanOut } from './event-fan-out.ts';
 import { RetryableDeliveryError, type DeliveryAttempter, type PreparedDelivery } from './delivery-attempt.ts';
 import type { DestinationSlots } from './destination-slots.ts';
 import { deliveryJobOptions } from './delivery-jobs.ts';
+import { MicroBatcher } from './micro-batcher.ts';
 
 export interface DispatcherWorkersOptions {
   connection: Redis;
@@ -38,15 +39,26 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
   const { fanOut, attempter, slots, queues, logger, retryDelaysMs } = options;
   const deliveriesQueue = queues.queue(queueNames.deliveries);
 
+  // The delivery jobs of fan-out jobs running at once go to Redis in one round trip.
+  const deliveryJobs = new MicroBatcher<string[], void>({
+    run: async (batches) => {
+      const deliveryIds = [...new Set(batches.flat())];
+      await queues.enqueueBulk(
+        'deliver',
+        deliveryIds.map((deliveryId) => ({ payload: { deliveryId }, options: deliveryJobOptions(deliveryId) })),
+      );
+      return batches.map(() => undefined);
+    },
+    maxBatchSize: 100,
+    maxConcurrentBatches: 2,
+  });
+
   const fanOutWorker = new Worker(
     queueNames.events,
     async (job: Job) => {
       const { eventId } = parseJobPayload(FanOutEventPayload, job);
       const { deliveryIds } = await fanOut.fanOut(eventId);
-      await queues.enqueueBulk(
-        'deliver',
-        deliveryIds.map((deliveryId) => ({ payload: { deliveryId }, options: deliveryJobOptions(deliveryId) })),
-      );
+      await deliveryJobs.submit(deliveryIds);
       return { deliveries: deliveryIds.length };
     },
     {

@@ -1,0 +1,167 @@
+import type { DatabaseClient } from '@leadrelay/db';
+import type { LeadDocument } from '@leadrelay/lead';
+import { MicroBatcher } from './micro-batcher.ts';
+
+/** A delivery with its destination and event, as its next attempt needs them. */
+export interface DeliveryRow {
+  id: string;
+  status: string;
+  message_id: string;
+  destination_id: string;
+  url: string;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  secret_switch_at: Date | null;
+  partner_id: string | null;
+  timeout_ms: number;
+  max_concurrency: number;
+  /** Enabled and not deleted. */
+  active: boolean;
+  document: LeadDocument;
+  /** The intake request the lead came in with, so logs follow it to its deliveries. */
+  request_id: string | null;
+  /**
+   * A first attempt while an earlier event of the same lead has a delivery to the same destination
+   * that has not finished its first attempt.
+   */
+  behind_earlier: boolean;
+}
+
+/** One finished attempt and the delivery's state after it. */
+export interface AttemptRecord {
+  deliveryId: string;
+  destinationId: string;
+  status: 'pending' | 'delivered' | 'stopped' | 'failed';
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseBody: string | null;
+  /** The delivery's last error: null once delivered. */
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+}
+
+export interface DeliveryStoreOptions {
+  db: DatabaseClient;
+  /** Deliveries read, or attempts recorded, by one statement at most. */
+  maxBatchSize?: number;
+  /** Reading statements (and recording statements) running at once at most. */
+  maxConcurrentBatches?: number;
+}
+
+/**
+ * The dispatcher's SQL for deliveries. Reads and attempt records are the hot path: those of the
+ * deliveries in flight are gathered into shared statements (see MicroBatcher).
+ */
+export class DeliveryStore {
+  readonly #db: DatabaseClient;
+  readonly #loads: MicroBatcher<string, DeliveryRow | undefined>;
+  readonly #records: MicroBatcher<AttemptRecord, void>;
+
+  constructor({ db, maxBatchSize = 200, maxConcurrentBatches = 2 }: DeliveryStoreOptions) {
+    this.#db = db;
+    this.#loads = new MicroBatcher({ run: (ids) => this.#loadMany(ids), maxBatchSize, maxConcurrentBatches });
+    this.#records = new MicroBatcher({ run: (records) => this.#recordMany(records), maxBatchSize, maxConcurrentBatches });
+  }
+
+  load(deliveryId: string): Promise<DeliveryRow | undefined> {
+    return this.#loads.submit(deliveryId);
+  }
+
+  /** Writes the attempt row and the delivery's new state; a success also ends its destination's failing streak. */
+  recordAttempt(record: AttemptRecord): Promise<void> {
+    return this.#records.submit(record);
+  }
+
+  /**
+   * Pauses a pending delivery if its destination is still disabled. The destination row is locked
+   * (FOR SHARE) so that enabling it waits for this to commit and then resumes the delivery, or
+   * commits first and this pauses nothing: a delivery is never left paused on an enabled destination.
+   */
+  async pauseIfInactive(deliveryId: string, destinationId: string): Promise<boolean> {
+    const paused = await this.#db.$executeRaw`
+      UPDATE deliveries SET status = 'paused', next_attempt_at = NULL, updated_at = ${new Date()}::timestamp(3)
+      WHERE id = ${deliveryId}::uuid AND status = 'pending'
+        AND EXISTS (SELECT 1 FROM destinations t WHERE t.id = ${destinationId}::uuid AND (NOT t.enabled OR t.deleted_at IS NOT NULL) FOR SHARE)`;
+    return paused === 1;
+  }
+
+  async markFailed(deliveryId: string, reason: string): Promise<void> {
+    await this.#db.$executeRaw`
+      UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ${reason}::text, updated_at = ${new Date()}::timestamp(3)
+      WHERE id = ${deliveryId}::uuid AND status = 'pending'`;
+  }
+
+  /** Starts or extends the destination's failing streak; returns when it started, or null if it is disabled. */
+  async extendFailingStreak(destinationId: string, failedAt: Date): Promise<Date | null> {
+    const [streak] = await this.#db.$queryRaw<{ failing_since: Date }[]>`
+      UPDATE destinations SET failing_since = COALESCE(failing_since, ${failedAt}::timestamp(3))
+      WHERE id = ${destinationId}::uuid AND enabled
+      RETURNING failing_since`;
+    return streak?.failing_since ?? null;
+  }
+
+  /** Disables an enabled destination with the reason; false if it was not enabled. */
+  async disable(destinationId: string, reason: string): Promise<boolean> {
+    const now = new Date();
+    const disabled = await this.#db.$executeRaw`
+      UPDATE destinations SET enabled = false, disabled_at = ${now}::timestamp(3), disabled_reason = ${reason}::text, updated_at = ${now}::timestamp(3)
+      WHERE id = ${destinationId}::uuid AND enabled`;
+    return disabled === 1;
+  }
+
+  async #loadMany(ids: string[]): Promise<(DeliveryRow | undefined)[]> {
+    const rows = await this.#db.$queryRaw<DeliveryRow[]>`
+      SELECT d.id::text AS id, d.status::text AS status, d.message_id::text AS message_id, d.destination_id::text AS destination_id,
+             t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
+             t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL) AS active, e.document, e.request_id,
+             (d.status = 'pending' AND d.attempt_count = 0 AND EXISTS (
+               SELECT 1 FROM events pe
+               JOIN deliveries p ON p.event_id = pe.id AND p.destination_id = d.destination_id
+               WHERE pe.lead_id = e.lead_id AND pe.sequence < e.sequence AND p.status = 'pending' AND p.attempt_count = 0
+             )) AS behind_earlier
+      FROM deliveries d
+      JOIN destinations t ON t.id = d.destination_id
+      JOIN events e ON e.id = d.event_id
+      WHERE d.id = ANY (${ids}::uuid[])`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  async #recordMany(records: AttemptRecord[]): Promise<void[]> {
+    const column = <Value>(pick: (record: AttemptRecord) => Value) => records.map(pick);
+    const timestamp = (date: Date | null) => date?.toISOString() ?? null;
+    // One statement: the deliveries, their attempt rows and, on success, the end of each
+    // destination's failing streak are written together.
+    await this.#db.$executeRaw`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${column((record) => record.deliveryId)}::uuid[],
+          ${column((record) => record.status)}::text[],
+          ${column((record) => timestamp(record.startedAt))}::timestamp(3)[],
+          ${column((record) => record.durationMs)}::int[],
+          ${column((record) => record.statusCode)}::int[],
+          ${column((record) => record.error)}::text[],
+          ${column((record) => record.responseBody)}::text[],
+          ${column((record) => record.lastError)}::text[],
+          ${column((record) => timestamp(record.nextAttemptAt))}::timestamp(3)[]
+        ) AS i(delivery_id, status, started_at, duration_ms, status_code, error, response_body, last_error, next_attempt_at)
+      ), updated AS (
+        UPDATE deliveries d
+        SET status = i.status::"DeliveryStatus", attempt_count = d.attempt_count + 1, next_attempt_at = i.next_attempt_at,
+            last_error = i.last_error, updated_at = ${new Date()}::timestamp(3),
+            delivered_at = CASE WHEN i.status = 'delivered' THEN ${new Date()}::timestamp(3) ELSE NULL END
+        FROM input i
+        WHERE d.id = i.delivery_id
+        RETURNING d.id, d.attempt_count, d.destination_id, i.status
+      ), streak_ended AS (
+        UPDATE destinations SET failing_since = NULL
+        WHERE id IN (SELECT destination_id FROM updated WHERE status = 'delivered') AND failing_since IS NOT NULL
+      )
+      INSERT INTO delivery_attempts (id, delivery_id, number, started_at, duration_ms, status_code, error, response_body, next_attempt_at)
+      SELECT gen_random_uuid(), u.id, u.attempt_count, i.started_at, i.duration_ms, i.status_code, i.error, i.response_body, i.next_attempt_at
+      FROM updated u JOIN input i ON i.delivery_id = u.id`;
+    return records.map(() => undefined);
+  }
+}
