@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../../../test/support/test-redis.ts';
+import { DestinationSlots } from './destination-slots.ts';
+
+describe('DestinationSlots', () => {
+  const prefix = createQueuePrefix();
+  const redis = new Redis(testRedisUrl);
+  // Two instances on two connections stand for two dispatcher processes.
+  const otherRedis = new Redis(testRedisUrl);
+  const slots = new DestinationSlots({ redis, prefix });
+  const otherSlots = new DestinationSlots({ redis: otherRedis, prefix });
+
+  afterAll(async () => {
+    redis.disconnect();
+    otherRedis.disconnect();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('gives out at most maxConcurrency slots over all dispatchers', async () => {
+    const destinationId = randomUUID();
+    const leases = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => (index % 2 ? slots : otherSlots).acquire(destinationId, 4, 60_000)),
+    );
+    expect(leases.filter(Boolean)).toHaveLength(4);
+    expect(await slots.inFlight(destinationId)).toBe(4);
+    await slots.release(leases.find(Boolean)!, 4);
+    expect(await otherSlots.acquire(destinationId, 4, 60_000)).not.toBeNull();
+    expect(await otherSlots.acquire(destinationId, 4, 60_000)).toBeNull();
+  });
+
+  it('hands a freed slot to the oldest parked job, and a job parked while a slot is free to itself', async () => {
+    const destinationId = randomUUID();
+    const lease = await slots.acquire(destinationId, 1, 60_000);
+    expect(lease).not.toBeNull();
+    expect(await slots.park(destinationId, 'job-a', 1, 60_000)).toEqual([]);
+    expect(await otherSlots.park(destinationId, 'job-b', 1, 60_000)).toEqual([]);
+    expect(await slots.release(lease!, 1)).toEqual(['job-a']);
+    // job-a has not taken the slot yet; job-b is next in line.
+    expect(await slots.park(destinationId, 'job-c', 1, 60_000)).toEqual(['job-b']);
+    expect(await slots.park(destinationId, 'job-d', 2, 60_000)).toEqual(['job-c', 'job-d']);
+  });
+
+  it('takes back the slot of a dispatcher that died holding it once its lease expires', async () => {
+    const destinationId = randomUUID();
+    expect(await slots.acquire(destinationId, 1, 100)).not.toBeNull();
+    expect(await otherSlots.acquire(destinationId, 1, 60_000)).toBeNull();
+    await expect.poll(() => otherSlots.acquire(destinationId, 1, 60_000), { timeout: 5_000, interval: 50 }).not.toBeNull();
+  });
+});
