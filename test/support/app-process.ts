@@ -20,6 +20,11 @@ export class AppProcess {
     readonly healthPort: number,
   ) {}
 
+  /** The child's process id once started (e.g. to read its memory from /proc); undefined before. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   async start({ timeoutMs = 60_000 } = {}): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'apps', this.name, 'src/server.ts')], {
       cwd: join(repositoryRoot, 'apps', this.name),

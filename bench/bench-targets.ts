@@ -1,0 +1,18 @@
+/** The figures the issues set for `pnpm bench` on this 2-core machine. */
+export const benchTargets = {
+  /** Issue 3: single-lead requests/s accepted by intake. */
+  intakeSingleRequestsPerSecond: 15_000,
+  /** Issue 3: leads/s accepted by intake in batches of 500. */
+  intakeBatchLeadsPerSecond: 40_000,
+  /** Issue 3: the fixed rate at which acknowledgement latency is judged... */
+  acknowledgementRatePerSecond: 5_000,
+  /** ...and the p99 it must stay under there. */
+  acknowledgementP99Ms: 25,
+  /** Issue 4: leads/s the worker persists, with dedupe. */
+  workerPersistedLeadsPerSecond: 10_000,
+  /** Issue 5: deliveries/s to a local receiver. */
+  dispatcherDeliveriesPerSecond: 5_000,
+} as const;
+
+/** Leads per request in the batch phase (issue 3's batches of 500). */
+export const batchSize = 500;
