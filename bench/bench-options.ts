@@ -24,7 +24,10 @@ export const benchUsage = `usage: pnpm bench [--duration-seconds N] [--drain-sec
   --connections             autocannon connections, single-lead runs (default 50)
   --batch-connections       autocannon connections, 500-lead batches (default 8)
   --fixed-rate-connections  autocannon connections at 5,000 req/s (default 100)
-  --skip-stage-benches      run only the whole-path bench`;
+  --skip-stage-benches      run only the whole-path bench
+
+The whole-path bench takes about 80 s at the defaults (a fresh database is migrated and the four
+apps started first); the stage benches (bench/worker-persist.ts, bench/dispatch.ts) add about 50 s.`;
 
 /** Parses the arguments (a `--` that pnpm may pass along is ignored); throws with the usage on a bad one. */
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {

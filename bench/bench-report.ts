@@ -4,7 +4,7 @@ import type { BenchOptions } from './bench-options.ts';
 import { batchSize, benchTargets } from './bench-targets.ts';
 import type { BullmqAddLimit } from './bullmq-add-limit.ts';
 import { FixedWidthTable } from './fixed-width-table.ts';
-import { machineName, type CoresBusy } from './cpu-meter.ts';
+import { machineName, postgresName, type CpuWindow } from './cpu-meter.ts';
 import { formatCount, formatLatencyPercentile, formatMebibytes, formatMilliseconds, formatRatio } from './figure-format.ts';
 import type { PgInsertLimit } from './pg-insert-limit.ts';
 import type { PipelinePhaseResult, StageRate } from './pipeline-phase.ts';
@@ -48,6 +48,9 @@ export function renderBenchReport(figures: BenchFigures): string {
       '\n* the stage kept up with its input in that phase: the figure is the input rate, its capacity is at least that.\n' +
       `  e2e latency: intake's answer -> first arrival at the receiver, over every accepted lead; a range or ">" ` +
       `when some had not arrived ${options.drainSeconds} s after the load stopped.`,
+    section('CPU cost per unit of work (what each unit costs, whatever share of the machine the process got)', costTable(figures)) +
+      '\n"1 core ÷ cost" is what the process would do with a whole core to itself and no waiting: an upper bound that\n' +
+      'other people\'s load on the machine does not move. Node runs a process\'s JavaScript on one core; PostgreSQL can use both.',
     section('CPU per process (cores busy = CPU s / wall s; load = while autocannon ran, drain = the wait after)', cpuTable(figures)) +
       `\nA Node process near 1.00 is saturated (its JavaScript runs on one thread). "${machineName}" near ${figures.cpuCount} means\n` +
       'every process was starved; what it has beyond the rows above is other work on the machine.',
@@ -215,7 +218,7 @@ function limitTable({ options, limits }: BenchFigures): string {
 }
 
 function cpuTable({ phases }: BenchFigures): string {
-  const windows: [string, CoresBusy][] = [
+  const windows: [string, CpuWindow][] = [
     ['5k/s load', phases.fixedRate.cpuDuringLoad],
     ['drain', phases.fixedRate.cpuDuringDrain],
     ['single load', phases.single.cpuDuringLoad],
@@ -227,12 +230,81 @@ function cpuTable({ phases }: BenchFigures): string {
     { title: 'process', align: 'left' },
     ...windows.map(([title]) => ({ title, align: 'right' as const })),
   ]);
-  const names = [...new Set(windows.flatMap(([, busy]) => [...busy.keys()]))];
+  const names = [...new Set(windows.flatMap(([, window]) => [...window.coresBusy.keys()]))];
   // The machine's total last, under a rule, so the per-process rows read as its parts.
   for (const name of [...names.filter((name) => name !== machineName), machineName]) {
     if (name === machineName) table.addSeparator();
-    table.addRow([name, ...windows.map(([, busy]) => (busy.has(name) ? busy.get(name)!.toFixed(2) : '-'))]);
+    table.addRow([name, ...windows.map(([, { coresBusy }]) => (coresBusy.has(name) ? coresBusy.get(name)!.toFixed(2) : '-'))]);
   }
+  return table.toString();
+}
+
+function costTable({ limits, phases }: BenchFigures): string {
+  const table = new FixedWidthTable([
+    { title: 'process, unit', align: 'left' },
+    { title: 'CPU per unit', align: 'right' },
+    { title: 'bare equivalent', align: 'right' },
+    { title: 'ratio', align: 'right' },
+    { title: '1 core ÷ cost', align: 'right' },
+    { title: 'target', align: 'right' },
+  ]);
+  const all = Object.values(phases);
+  const cpuSeconds = (name: string, windows: CpuWindow[]) =>
+    windows.reduce((sum, window) => sum + (window.coresBusy.get(name) ?? 0) * window.wallSeconds, 0);
+  const wholePhase = (phase: PipelinePhaseResult) => [phase.cpuDuringLoad, phase.cpuDuringDrain];
+  const persisted = all.reduce((sum, phase) => sum + phase.persistedLeadCount, 0);
+  const delivered = all.reduce((sum, phase) => sum + phase.deliveryCount, 0);
+  const row = (label: string, costMs: number, bareMs: number | undefined, bareLabel: string, unit: string, target: number) => {
+    const valid = Number.isFinite(costMs) && costMs > 0;
+    table.addRow([
+      label,
+      valid ? `${costMs.toFixed(3)} ms` : 'n/a',
+      bareMs === undefined || !Number.isFinite(bareMs) ? bareLabel : `${bareLabel} ${bareMs.toFixed(3)} ms`,
+      valid && bareMs !== undefined && bareMs > 0 ? `${(costMs / bareMs).toFixed(1)}x` : '',
+      valid ? `${formatCount(1000 / costMs)} ${unit}` : 'n/a',
+      `${formatCount(target)} ${unit}`,
+    ]);
+  };
+  row(
+    'intake, per single-lead request',
+    (cpuSeconds('intake', [phases.single.cpuDuringLoad]) * 1000) / phases.single.load.okCount,
+    limits.bareRoute.cpuMsPerRequest,
+    'empty route',
+    'req/s',
+    benchTargets.intakeSingleRequestsPerSecond,
+  );
+  row(
+    `intake, per lead in batches of ${batchSize}`,
+    (cpuSeconds('intake', [phases.batch.cpuDuringLoad]) * 1000) / phases.batch.acceptedLeadCount,
+    undefined,
+    '-',
+    'leads/s',
+    benchTargets.intakeBatchLeadsPerSecond,
+  );
+  row(
+    'worker, per persisted lead',
+    (cpuSeconds('worker', all.flatMap(wholePhase)) * 1000) / persisted,
+    undefined,
+    '-',
+    'leads/s',
+    benchTargets.workerPersistedLeadsPerSecond,
+  );
+  row(
+    'postgres backends, per persisted lead',
+    (cpuSeconds(postgresName, all.flatMap(wholePhase)) * 1000) / persisted,
+    undefined,
+    '(worker + dispatcher SQL)',
+    'leads/s',
+    benchTargets.workerPersistedLeadsPerSecond,
+  );
+  row(
+    'dispatcher, per delivery',
+    (cpuSeconds('dispatcher', all.flatMap(wholePhase)) * 1000) / delivered,
+    limits.undici.cpuMsPerPost,
+    'undici POST',
+    'deliveries/s',
+    benchTargets.dispatcherDeliveriesPerSecond,
+  );
   return table.toString();
 }
 

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { readMachineBusySeconds, readProcessCpuSeconds } from './process-cpu-time.ts';
 
 export interface CpuMeterOptions {
   /** LeadRelay's processes (and any other child) by the name shown in the report. */
@@ -24,6 +23,12 @@ export interface CpuSnapshot {
 /** Cores kept busy (CPU seconds per wall second) by each process between two snapshots. */
 export type CoresBusy = Map<string, number>;
 
+/** One measured stretch of time: its length and what each process used of it. */
+export interface CpuWindow {
+  wallSeconds: number;
+  coresBusy: CoresBusy;
+}
+
 export const postgresName = 'postgres (this run\'s backends)';
 export const redisName = 'redis-server (shared by all)';
 export const benchProcessName = 'bench (autocannon, receiver)';
@@ -38,7 +43,6 @@ export class CpuMeter {
   readonly #options: CpuMeterOptions;
   readonly #sql: pg.Client;
   readonly #redis: Redis;
-  readonly #ticksPerSecond = clockTicksPerSecond();
 
   constructor(options: CpuMeterOptions) {
     this.#options = options;
@@ -54,7 +58,7 @@ export class CpuMeter {
   async snapshot(): Promise<CpuSnapshot> {
     const secondsByName = new Map<string, number>();
     for (const [name, pid] of Object.entries(this.#options.pids)) {
-      const seconds = await this.#processSeconds(pid);
+      const seconds = await readProcessCpuSeconds(pid);
       if (seconds !== undefined) secondsByName.set(name, seconds);
     }
     const usage = process.cpuUsage();
@@ -66,14 +70,14 @@ export class CpuMeter {
     );
     const postgresSecondsByPid = new Map<number, number>();
     for (const { pid } of backends.rows) {
-      const seconds = await this.#processSeconds(pid);
+      const seconds = await readProcessCpuSeconds(pid);
       if (seconds !== undefined) postgresSecondsByPid.set(pid, seconds);
     }
-    return { atMs: performance.now(), secondsByName, postgresSecondsByPid, machineBusySeconds: await this.#machineBusySeconds() };
+    return { atMs: performance.now(), secondsByName, postgresSecondsByPid, machineBusySeconds: await readMachineBusySeconds() };
   }
 
   /** Cores busy per process from `before` to `after`. */
-  static between(before: CpuSnapshot, after: CpuSnapshot): CoresBusy {
+  static between(before: CpuSnapshot, after: CpuSnapshot): CpuWindow {
     const wallSeconds = (after.atMs - before.atMs) / 1000;
     const busy: CoresBusy = new Map();
     for (const [name, seconds] of after.secondsByName) {
@@ -85,50 +89,16 @@ export class CpuMeter {
     for (const [pid, seconds] of after.postgresSecondsByPid) postgresSeconds += seconds - (before.postgresSecondsByPid.get(pid) ?? 0);
     busy.set(postgresName, postgresSeconds / wallSeconds);
     busy.set(machineName, (after.machineBusySeconds - before.machineBusySeconds) / wallSeconds);
-    return busy;
+    return { wallSeconds, coresBusy: busy };
   }
 
   async stop(): Promise<void> {
     await this.#sql.end();
     this.#redis.disconnect();
   }
-
-  /** utime + stime of a process from /proc/<pid>/stat; undefined once it is gone. */
-  async #processSeconds(pid: number | undefined): Promise<number | undefined> {
-    if (pid === undefined) return undefined;
-    let stat: string;
-    try {
-      stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    // Fields after the command name (which may contain spaces), from field 3 (state) on.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / this.#ticksPerSecond;
-  }
-
-  async #machineBusySeconds(): Promise<number> {
-    const firstLine = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
-    const [, ...ticks] = firstLine.trim().split(/\s+/).map(Number);
-    const total = ticks.reduce((sum, value) => sum + value, 0);
-    // idle (4th) and iowait (5th) are the not-busy columns.
-    return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / this.#ticksPerSecond;
-  }
 }
 
 function redisCpuSeconds(info: string): number {
   const value = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return value('used_cpu_sys') + value('used_cpu_user');
-}
-
-/** USER_HZ for /proc times: 100 on Linux almost everywhere, asked for in case it is not. */
-function clockTicksPerSecond(): number {
-  try {
-    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return value > 0 ? value : 100;
-  } catch {
-    // No getconf: Linux's long-standing default.
-    return 100;
-  }
 }

@@ -1,6 +1,6 @@
 import { AcceptedLeadLog } from './accepted-lead-log.ts';
 import type { ArrivalReceiver } from './arrival-receiver.ts';
-import { CpuMeter, type CoresBusy } from './cpu-meter.ts';
+import { CpuMeter, type CpuWindow } from './cpu-meter.ts';
 import { endToEndLatency, type EndToEndLatency } from './end-to-end-latency.ts';
 import { runHttpLoad, type HttpLoadResult } from './http-load.ts';
 import type { ProgressSample, ProgressSampler } from './progress-sampler.ts';
@@ -41,10 +41,13 @@ export interface PipelinePhaseResult {
   latency: EndToEndLatency;
   /** Seconds from the end of the load until every lead had arrived; undefined if some had not. */
   drainedAfterSeconds: number | undefined;
-  /** Cores each process kept busy while the load ran... */
-  cpuDuringLoad: CoresBusy;
+  /** Leads committed and deliveries answered from the start of the load to the end of the drain. */
+  persistedLeadCount: number;
+  deliveryCount: number;
+  /** What each process used of the CPU while the load ran... */
+  cpuDuringLoad: CpuWindow;
   /** ...and afterwards, while the worker and dispatcher caught up. */
-  cpuDuringDrain: CoresBusy;
+  cpuDuringDrain: CpuWindow;
 }
 
 export interface StageRate {
@@ -101,6 +104,8 @@ export async function runPipelinePhase(options: PipelinePhaseOptions): Promise<P
     deliveries: stageRate(samples, loadEndedMs, (sample) => sample.deliveries),
     latency: endToEndLatency(log.answeredAtMsById, options.receiver.firstArrivalMsById, endMs),
     drainedAfterSeconds: waiting.size === 0 ? (endMs - loadEndedMs) / 1000 : undefined,
+    persistedLeadCount: end.persistedLeads - start.persistedLeads,
+    deliveryCount: end.deliveries - start.deliveries,
     cpuDuringLoad: CpuMeter.between(cpuAtStart, cpuAtLoadEnd),
     cpuDuringDrain: CpuMeter.between(cpuAtLoadEnd, cpuAtEnd),
   };

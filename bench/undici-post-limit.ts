@@ -11,6 +11,8 @@ export interface UndiciPostLimitOptions {
 export interface UndiciPostLimit {
   postsPerSecond: number;
   failedCount: number;
+  /** CPU the posting process used per answered POST, in ms. */
+  cpuMsPerPost: number;
 }
 
 /** Raw undici POSTs/s to the bench's receiver, from a process of their own. */
@@ -22,10 +24,14 @@ export async function measureUndiciPostLimit(options: UndiciPostLimitOptions): P
   ]);
   try {
     // Start-up of tsx plus the run itself, with room for a machine busy with other work.
-    const answer = await load.nextMessage<{ requestCount: number; failedCount: number; elapsedMs: number }>(
+    const answer = await load.nextMessage<{ requestCount: number; failedCount: number; elapsedMs: number; cpuMs: number }>(
       options.durationSeconds * 1000 + 60_000,
     );
-    return { postsPerSecond: answer.requestCount / (answer.elapsedMs / 1000), failedCount: answer.failedCount };
+    return {
+      postsPerSecond: answer.requestCount / (answer.elapsedMs / 1000),
+      failedCount: answer.failedCount,
+      cpuMsPerPost: answer.requestCount > 0 ? answer.cpuMs / answer.requestCount : Number.NaN,
+    };
   } finally {
     await load.stop();
   }

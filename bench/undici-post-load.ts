@@ -2,7 +2,7 @@
  * The bare limit of the dispatcher's HTTP side, run as its own process (as the dispatcher is):
  * POSTs of a lead document through an undici `Pool` configured like `WebhookSender`'s, to the
  * bench's receiver, as fast as it answers. Arguments: url, duration in ms, requests in flight.
- * Prints `{"requestCount", "failedCount", "elapsedMs"}` and exits.
+ * Prints `{"requestCount", "failedCount", "elapsedMs", "cpuMs"}` and exits.
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
@@ -41,6 +41,7 @@ const headers = {
   'x-lead-router-signature': 'f'.repeat(64),
 };
 
+const cpuAtStart = process.cpuUsage();
 let requestCount = 0;
 let failedCount = 0;
 const startedMs = performance.now();
@@ -55,5 +56,7 @@ const loop = async () => {
 };
 await Promise.all(Array.from({ length: inFlight }, loop));
 const elapsedMs = performance.now() - startedMs;
+const cpuUsed = process.cpuUsage(cpuAtStart);
+const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
 await pool.close();
-process.stdout.write(`${JSON.stringify({ requestCount, failedCount, elapsedMs })}\n`);
+process.stdout.write(`${JSON.stringify({ requestCount, failedCount, elapsedMs, cpuMs })}\n`);
