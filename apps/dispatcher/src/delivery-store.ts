@@ -117,9 +117,13 @@ export class DeliveryStore {
              t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
              t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL) AS active, e.document, e.request_id,
              (d.status = 'pending' AND d.attempt_count = 0 AND EXISTS (
+               -- From the lead's earlier events (usually none or a few) to their delivery here, never
+               -- from the destination's pending deliveries (thousands in a backlog, and a planner with
+               -- stale statistics may think none): a scalar subquery is never turned into a join.
                SELECT 1 FROM events pe
-               JOIN deliveries p ON p.event_id = pe.id AND p.destination_id = d.destination_id
-               WHERE pe.lead_id = e.lead_id AND pe.sequence < e.sequence AND p.status = 'pending' AND p.attempt_count = 0
+               WHERE pe.lead_id = e.lead_id AND pe.sequence < e.sequence
+                 AND (SELECT p.status = 'pending' AND p.attempt_count = 0 FROM deliveries p
+                      WHERE p.event_id = pe.id AND p.destination_id = d.destination_id)
              )) AS behind_earlier
       FROM deliveries d
       JOIN destinations t ON t.id = d.destination_id
