@@ -61,7 +61,7 @@ const secretEncryptionKey = 'bench-only-secret-encryption-key-0123456789';
 export async function runDispatchBench(options: DispatchBenchOptions = {}): Promise<DispatchBenchResult> {
   const eventCount = options.events ?? 20_000;
   const destinationCount = options.destinations ?? 1;
-  const concurrency = options.concurrency ?? 100;
+  const concurrency = options.concurrency ?? 200;
   const durationSeconds = options.durationSeconds ?? 5;
   const log = options.log ?? (() => {});
   const deliveryCount = eventCount * destinationCount;
@@ -227,7 +227,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     options: {
       events: { type: 'string', default: '20000' },
       destinations: { type: 'string', default: '1' },
-      concurrency: { type: 'string', default: '100' },
+      concurrency: { type: 'string', default: '200' },
       'duration-seconds': { type: 'string', default: '5' },
     },
   });

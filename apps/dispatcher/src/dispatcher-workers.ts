@@ -64,7 +64,9 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
     {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: 20,
+      // Fan-out jobs mostly wait for the shared statement of their batch (EventFanOut): many at once
+      // make large batches, and the batches in flight, not this, bound the load on PostgreSQL.
+      concurrency: 200,
       autorun: false,
       settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoffMs(attemptsMade) },
     },

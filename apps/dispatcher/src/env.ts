@@ -17,8 +17,11 @@ export const DispatcherEnvSchema = z
     DISPATCH_RETRY_SCHEDULE: durationListMsFromEnv
       .default([600_000, 600_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000])
       .refine((delaysMs) => delaysMs.length < deliveryJobAttemptCeiling, `at most ${deliveryJobAttemptCeiling - 1} waits`),
-    /** Deliveries in flight at once in this process, over all destinations. */
-    DISPATCHER_CONCURRENCY: z.coerce.number().int().positive().default(100),
+    /**
+     * Deliveries in flight at once in this process, over all destinations. Most of them wait for a
+     * shared SQL statement or Redis round trip, so more in flight make larger batches (MicroBatcher).
+     */
+    DISPATCHER_CONCURRENCY: z.coerce.number().int().positive().default(200),
     /** A destination whose deliveries have failed without a single success for this long is disabled. */
     DISPATCH_AUTO_DISABLE_AFTER: durationMsFromEnv.default(86_400_000),
     /**
