@@ -52,25 +52,39 @@ end
 return released
 `;
 
+// Defined as ioredis commands so they go as EVALSHA (ioredis sends the text once per connection,
+// and again after a NOSCRIPT), not the whole script on every request.
+const claimCommand = 'leadrelayClaimIdentities';
+const releaseCommand = 'leadrelayReleaseIdentities';
+
+type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: (string | number)[]) => Promise<unknown>;
+type ClaimScripts = Record<typeof claimCommand | typeof releaseCommand, ScriptCommand>;
+
 /**
  * The duplicate decision, made at intake in Redis: a lead's identity keys are claimed for it
  * atomically. PostgreSQL's unique indexes stay the final guard in the worker.
  */
 export class IdentityClaims {
+  readonly #scripts: ClaimScripts;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keyPrefix: string,
-  ) {}
+  ) {
+    redis.defineCommand(claimCommand, { lua: claimScript });
+    redis.defineCommand(releaseCommand, { lua: releaseScript });
+    this.#scripts = redis as unknown as ClaimScripts;
+  }
 
   async claim(requests: ClaimRequest[]): Promise<ClaimOutcome[]> {
     if (requests.length === 0) return [];
     const keys: string[] = [];
     const args: (string | number)[] = [requests.length];
     for (const request of requests) {
-      keys.push(...request.identityKeys.map((key) => this.#redisKey(key)));
+      for (const key of request.identityKeys) keys.push(this.#redisKey(key));
       args.push(request.identityKeys.length, request.leadId, request.onDuplicate);
     }
-    const owners = (await this.redis.eval(claimScript, keys.length, ...keys, ...args)) as string[];
+    const owners = (await this.#scripts[claimCommand](keys.length, ...keys, ...args)) as string[];
     return requests.map((request, index) => {
       const owner = owners[index];
       return owner ? { kind: 'duplicate', leadId: owner } : { kind: 'created', leadId: request.leadId };
@@ -87,7 +101,7 @@ export class IdentityClaims {
         owners.push(claim.leadId);
       }
     }
-    if (keys.length > 0) await this.redis.eval(releaseScript, keys.length, ...keys, ...owners);
+    if (keys.length > 0) await this.#scripts[releaseCommand](keys.length, ...keys, ...owners);
   }
 
   #redisKey(identityKey: string): string {
