@@ -12,6 +12,12 @@ export interface CreateHttpAppOptions {
   metrics?: HttpMetrics;
 }
 
+/** pino loggers can tell; a logger that cannot is asked to write every line, as before. */
+function isInfoEnabled(log: FastifyBaseLogger): boolean {
+  const { isLevelEnabled } = log as { isLevelEnabled?: (level: string) => boolean };
+  return typeof isLevelEnabled === 'function' ? isLevelEnabled.call(log, 'info') : true;
+}
+
 /**
  * A Fastify instance with LeadRelay's conventions: zod schemas validate and serialize, every
  * request has an id (taken from `X-Request-Id` when the caller sends one), one error handler.
@@ -27,17 +33,21 @@ export async function createHttpApp({ logger, bodyLimitBytes, metrics }: CreateH
     // (The top-level `disableRequestLogging` is deprecated in Fastify 5 and gone in 6.)
     logController: new LogController({ disableRequestLogging: true }),
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        path: request.url.split('?')[0],
-        statusCode: reply.statusCode,
-        responseTimeMs: Math.round(reply.elapsedTime),
-      },
-      'request completed',
-    );
+  // A callback hook (no promise per request), and nothing built when info lines are not written.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (isInfoEnabled(request.log)) {
+      request.log.info(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          path: request.url.split('?')[0],
+          statusCode: reply.statusCode,
+          responseTimeMs: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+    done();
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -18,13 +18,15 @@ export const unmatchedRouteLabel = '(unmatched)';
  */
 export const httpMetricsPlugin = fp<{ metrics: HttpMetrics }>(
   async (app, { metrics }) => {
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook: no promise per request.
+    app.addHook('onResponse', (request, reply, done) => {
       metrics.observeRequest({
         method: request.method,
         route: request.routeOptions.url ?? unmatchedRouteLabel,
         statusCode: reply.statusCode,
         durationMs: reply.elapsedTime,
       });
+      done();
     });
 
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
