@@ -15,6 +15,11 @@ export interface AcceptanceContext {
   route: string;
   requestId: string;
   onDuplicate: 'keep' | 'update';
+  /**
+   * Every lead came out of `normalizeCanonicalLead`, whose output always fits the job payload:
+   * the queue need not parse the payloads again.
+   */
+  leadsValidated?: boolean;
 }
 
 export interface AcceptanceResult {
@@ -66,7 +71,7 @@ export class LeadAcceptance {
       };
     });
     try {
-      await this.queues.enqueueBulk('persistLead', jobs);
+      await this.queues.enqueueBulk('persistLead', jobs, { payloadsValidated: context.leadsValidated === true });
     } catch (error) {
       const created = requests.filter((_, index) => outcomes[index]!.kind === 'created');
       await this.claims.release(created).catch((releaseError: unknown) => {
