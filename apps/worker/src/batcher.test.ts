@@ -73,6 +73,33 @@ describe('Batcher', () => {
     expect(await Promise.all(results)).toEqual([1, 2, 3]);
   });
 
+  it('starts the next batch once a flush releases its slot, before that flush settles', async () => {
+    const batches: number[][] = [];
+    let finishFirst: (() => void) | undefined;
+    const batcher = new Batcher<number, number>({
+      maxBatchSize: 2,
+      maxWaitMs: 5,
+      maxConcurrentFlushes: 1,
+      flush: (items, releaseSlot) => {
+        batches.push(items);
+        if (batches.length > 1) return Promise.resolve(items.map((value) => ({ status: 'fulfilled' as const, value })));
+        return new Promise((resolve) => {
+          finishFirst = () => resolve(items.map((value) => ({ status: 'fulfilled' as const, value })));
+          // e.g. the transaction committed; publishing goes on while the next batch is written.
+          setTimeout(releaseSlot, 1);
+        });
+      },
+    });
+    const first = [batcher.add(1), batcher.add(2)];
+    const second = [batcher.add(3), batcher.add(4)];
+    expect(batches).toEqual([[1, 2]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2], [3, 4]]);
+    expect(await Promise.all(second)).toEqual([3, 4]);
+    finishFirst!();
+    expect(await Promise.all(first)).toEqual([1, 2]);
+  });
+
   it('flushes what waits on close, then refuses new items', async () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number, number>({ maxBatchSize: 100, maxWaitMs: 60_000, maxConcurrentFlushes: 1, flush: echo(batches) });

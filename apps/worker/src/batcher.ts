@@ -4,15 +4,16 @@ export interface BatcherOptions<Item, Result> {
   /** ...or once its first item has waited this long, whichever comes first. */
   maxWaitMs: number;
   /**
-   * Batches flushed at the same time. Two let one batch be written while the previous one is
-   * still being published; the flush function decides what may overlap.
+   * Batches that hold a flush slot at once. A batch starts only when a slot is free, so while
+   * the slots are busy items keep collecting and the next batch is as large as the wait made it.
    */
   maxConcurrentFlushes: number;
   /**
    * Handles one batch and settles every item: the result at an item's index resolves that
-   * item's promise. Rejecting rejects every item of the batch.
+   * item's promise. Rejecting rejects every item of the batch. `releaseSlot` lets the next batch
+   * start before this one settles (e.g. once its transaction committed, while it publishes).
    */
-  flush(items: Item[]): Promise<PromiseSettledResult<Result>[]>;
+  flush(items: Item[], releaseSlot: () => void): Promise<PromiseSettledResult<Result>[]>;
 }
 
 interface Waiting<Item, Result> {
@@ -32,7 +33,9 @@ export class Batcher<Item, Result> {
   #timer: NodeJS.Timeout | undefined;
   /** The first waiting item has waited maxWaitMs: flush as soon as a flush slot is free. */
   #due = false;
+  /** Batches not settled yet; a batch may have released its slot already. */
   readonly #flushing = new Set<Promise<void>>();
+  #slotsInUse = 0;
   #closed = false;
 
   constructor(options: BatcherOptions<Item, Result>) {
@@ -74,7 +77,7 @@ export class Batcher<Item, Result> {
   #pump(): void {
     while (
       this.#waiting.length > 0 &&
-      this.#flushing.size < this.#options.maxConcurrentFlushes &&
+      this.#slotsInUse < this.#options.maxConcurrentFlushes &&
       (this.#due || this.#waiting.length >= this.#options.maxBatchSize)
     ) {
       const batch = this.#waiting.splice(0, this.#options.maxBatchSize);
@@ -83,18 +86,29 @@ export class Batcher<Item, Result> {
         clearTimeout(this.#timer);
         this.#timer = undefined;
       }
-      const flushing = this.#flush(batch);
+      this.#slotsInUse += 1;
+      let released = false;
+      const releaseSlot = () => {
+        if (released) return;
+        released = true;
+        this.#slotsInUse -= 1;
+        this.#pump();
+      };
+      const flushing = this.#flush(batch, releaseSlot);
       this.#flushing.add(flushing);
       void flushing.finally(() => {
         this.#flushing.delete(flushing);
-        this.#pump();
+        releaseSlot();
       });
     }
   }
 
-  async #flush(batch: Waiting<Item, Result>[]): Promise<void> {
+  async #flush(batch: Waiting<Item, Result>[], releaseSlot: () => void): Promise<void> {
     try {
-      const settled = await this.#options.flush(batch.map((waiting) => waiting.item));
+      const settled = await this.#options.flush(
+        batch.map((waiting) => waiting.item),
+        releaseSlot,
+      );
       batch.forEach((waiting, index) => {
         const outcome = settled[index];
         if (!outcome) waiting.reject(new Error('the batch returned no result for this item'));

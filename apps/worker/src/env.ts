@@ -4,10 +4,11 @@ import { booleanFromEnv, commonEnvShape, durationMsFromEnv, loadEnv, portFromEnv
 export const WorkerEnvSchema = z.object({
   ...commonEnvShape,
   /**
-   * Jobs one worker process holds at once. Most of them only wait for their batch, so this is
-   * what lets batches fill: keep it at least twice WORKER_BATCH_MAX_SIZE.
+   * Jobs one worker process holds at once. Most of them only wait for their batch: one batch is
+   * written while the previous one is published and the next one collects, so keep it at least
+   * three times WORKER_BATCH_MAX_SIZE.
    */
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(1_000),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2_000),
   /** A batch is written once it holds this many submissions... */
   WORKER_BATCH_MAX_SIZE: z.coerce.number().int().positive().max(5_000).default(500),
   /** ...or once its first submission has waited this long, whichever comes first. */

@@ -30,11 +30,15 @@ export class PersistPipeline {
     this.#options = options;
   }
 
-  /** The batcher's flush: settles every submission of the batch. */
-  async flush(submissions: Submission[]): Promise<PromiseSettledResult<SubmissionOutcome>[]> {
+  /**
+   * The batcher's flush: settles every submission of the batch. `writeDone` is called once the
+   * transaction is over, so the next batch is written while this one is published.
+   */
+  async flush(submissions: Submission[], writeDone: () => void = () => {}): Promise<PromiseSettledResult<SubmissionOutcome>[]> {
     let result: PersistResult;
     try {
       result = await this.#write(submissions);
+      writeDone();
     } catch (error) {
       const kind = classifyDatabaseError(error);
       if (submissions.length > 1 && (kind === 'data' || kind === 'unknown')) {
@@ -45,7 +49,12 @@ export class PersistPipeline {
       this.#options.logger.warn({ submissions: submissions.length, kind, reason: describeDatabaseError(error) }, 'batch not persisted; its jobs are retried');
       throw error;
     }
+    const publishStartedAt = performance.now();
     await this.#publish(result);
+    this.#options.logger.debug(
+      { submissions: submissions.length, events: result.eventIdsToEnqueue.length, publishMs: Math.round(performance.now() - publishStartedAt) },
+      'batch persisted and published',
+    );
     return result.outcomes.map((value) => ({ status: 'fulfilled', value }));
   }
 
@@ -72,7 +81,9 @@ export class PersistPipeline {
     const write = this.#lastWrite.then(async () => {
       const startedAt = performance.now();
       const result = await this.#options.persister.persist(submissions);
-      this.#options.onBatchPersisted?.(submissions.length, performance.now() - startedAt);
+      const durationMs = performance.now() - startedAt;
+      this.#options.onBatchPersisted?.(submissions.length, durationMs);
+      this.#options.logger.debug({ submissions: submissions.length, writeMs: Math.round(durationMs) }, 'batch written');
       return result;
     });
     this.#lastWrite = write.catch(() => undefined);

@@ -36,8 +36,10 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const batcher = new Batcher<Submission, SubmissionOutcome>({
     maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
     maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
-    maxConcurrentFlushes: 2,
-    flush: (submissions) => pipeline.flush(submissions),
+    // One batch is written at a time (its slot is released when its transaction ends); the
+    // next one collects what arrives meanwhile, so batches grow with the load.
+    maxConcurrentFlushes: 1,
+    flush: (submissions, releaseSlot) => pipeline.flush(submissions, releaseSlot),
   });
   const worker = createLeadsWorker({
     connection: workerConnection,

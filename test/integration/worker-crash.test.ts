@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerHarness } from '../support/worker-harness.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// A killed worker's jobs come back to the queue once their locks expire; short locks keep the test short.
+const crashEnv = { WORKER_JOB_LOCK_DURATION: '2s', WORKER_STALLED_INTERVAL: '1s', OUTBOX_SWEEP_INTERVAL: '500ms' };
+
+describe('the worker killed or stopped in the middle of its work', () => {
+  const harness = new WorkerHarness({ env: crashEnv });
+
+  beforeAll(async () => {
+    await harness.setUp();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  const storedCount = async () => Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM raw_submissions'))[0]!.n);
+
+  /** Every accepted submission stored exactly once, every lead once, every event in Redis exactly once. */
+  async function expectEverythingStoredOnce(submissions: number, leads: number): Promise<void> {
+    const [stored] = await harness.query<{ submissions: string; distinct_submissions: string; leads: string; distinct_emails: string }>(
+      `SELECT (SELECT count(*) FROM raw_submissions) AS submissions, (SELECT count(DISTINCT id) FROM raw_submissions) AS distinct_submissions,
+              (SELECT count(*) FROM leads) AS leads, (SELECT count(DISTINCT email) FROM leads) AS distinct_emails`,
+    );
+    expect(stored).toEqual({
+      submissions: String(submissions),
+      distinct_submissions: String(submissions),
+      leads: String(leads),
+      distinct_emails: String(leads),
+    });
+    // One event per submission that records one, never two for the same submission and type.
+    const duplicates = await harness.query('SELECT submission_id, type FROM events GROUP BY 1, 2 HAVING count(*) > 1');
+    expect(duplicates).toEqual([]);
+    await waitFor(async () => (await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE enqueued_at IS NULL'))[0]!.n === '0', {
+      description: 'every event marked enqueued',
+    });
+    const eventJobIds = (await harness.query<{ id: string }>('SELECT id FROM events')).map((row) => `event-${row.id}`).sort();
+    expect(await harness.fanOutJobIds()).toEqual(eventJobIds);
+  }
+
+  it('loses nothing and stores nothing twice when killed with SIGKILL mid-batch and restarted', async () => {
+    const leads = Array.from({ length: 4_000 }, (_, index) =>
+      harness.leadPayload({ email: `kill${index}@example.com`, consent: { text: 'yes' }, activities: [{ type: 'visited', description: `visit ${index}` }] }),
+    );
+    const duplicates = leads.slice(0, 200).map((lead, index) =>
+      harness.leadPayload(
+        { email: `kill${index}@example.com`, activities: [{ type: 'note', description: 'again' }] },
+        { leadId: lead.leadId, decision: 'duplicate' },
+      ),
+    );
+    await harness.enqueueLeads([...leads, ...duplicates]);
+    const total = leads.length + duplicates.length;
+
+    const first = await harness.startWorkerProcess();
+    await waitFor(async () => (await storedCount()) >= 500, { timeoutMs: 60_000, description: 'some batches committed' });
+    await first.stop('SIGKILL');
+    // Killed with work left: jobs it held are still active in Redis, their locks running out.
+    expect(await storedCount()).toBeLessThan(total);
+
+    // A crash between a commit and its enqueue, as the outbox sweep must repair it.
+    const leftBehind = await harness.query<{ id: string }>('SELECT id FROM events ORDER BY sequence LIMIT 20');
+    await harness.query(`UPDATE events SET enqueued_at = NULL, created_at = created_at - interval '1 minute' WHERE id = ANY($1::uuid[])`, [
+      leftBehind.map((row) => row.id),
+    ]);
+    await harness.events.remove(`event-${leftBehind[0]!.id}`);
+
+    const second = await harness.startWorkerProcess();
+    const counts = await harness.waitForCompleted(Math.min(total, 10_000), 120_000);
+    expect(counts.failed).toBe(0);
+    await expectEverythingStoredOnce(total, leads.length);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('finishes or hands back its jobs on SIGTERM and exits cleanly, within its shutdown timeout', async () => {
+    const before = await storedCount();
+    const leads = Array.from({ length: 3_000 }, (_, index) => harness.leadPayload({ email: `term${index}-${randomUUID()}@example.com` }));
+    await harness.enqueueLeads(leads);
+    const worker = await harness.startWorkerProcess({ WORKER_SHUTDOWN_TIMEOUT: '20s' });
+    await waitFor(async () => (await storedCount()) > before, { timeoutMs: 60_000, description: 'the worker to start storing' });
+    // Exit code 0: stopped by itself; the shutdown timer would have exited with 1.
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    // Nothing left held by the stopped worker: in-flight jobs were finished, not abandoned.
+    expect((await harness.jobCounts()).active).toBe(0);
+
+    const restarted = await harness.startWorkerProcess();
+    await waitFor(async () => (await storedCount()) === before + leads.length, { timeoutMs: 120_000, description: 'the rest stored' });
+    const pending = await harness.jobCounts();
+    await waitFor(async () => {
+      const counts = await harness.jobCounts();
+      return counts.waiting + counts.active + counts.delayed === 0;
+    }, { description: 'the queue drained' });
+    expect(pending.failed).toBe(0);
+    expect(await restarted.stop()).toBe(0);
+  });
+});
