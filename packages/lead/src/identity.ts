@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NormalizedLead } from './canonical-lead.ts';
 
 /**
@@ -12,6 +12,8 @@ export function identityKeys(lead: Pick<NormalizedLead, 'email' | 'phone'>): str
   return keys;
 }
 
+// One-shot `crypto.hash` gives the same digest as `createHash().update().digest()` at about half
+// the cost (no Hash object per key); two keys per lead add up in a 1,000-lead batch.
 function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
