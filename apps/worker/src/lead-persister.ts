@@ -33,6 +33,8 @@ export interface PersistResult {
   /** Committed events not in Redis yet: the outbox relay enqueues them. */
   eventIdsToEnqueue: string[];
   claimRepairs: ClaimRepair[];
+  /** Where the transaction's time went, for debug logs. */
+  phasesMs: { read: number; plan: number; write: number };
 }
 
 const leadSelectList = Prisma.raw(
@@ -79,10 +81,18 @@ export class LeadPersister {
 
   async #persistOnce(tx: TransactionClient, submissions: readonly Submission[]): Promise<PersistResult> {
     const now = new Date();
+    const startedAt = performance.now();
     const stored = await this.#readStoredState(tx, submissions);
+    const readAt = performance.now();
     const plan = new LeadBatchPlan(submissions, stored, { now });
+    const plannedAt = performance.now();
     await this.#write(tx, plan.writes);
-    return { outcomes: plan.outcomes, eventIdsToEnqueue: plan.eventIdsToEnqueue, claimRepairs: plan.claimRepairs };
+    return {
+      outcomes: plan.outcomes,
+      eventIdsToEnqueue: plan.eventIdsToEnqueue,
+      claimRepairs: plan.claimRepairs,
+      phasesMs: { read: Math.round(readAt - startedAt), plan: Math.round(plannedAt - readAt), write: Math.round(performance.now() - plannedAt) },
+    };
   }
 
   async #readStoredState(tx: TransactionClient, submissions: readonly Submission[]): Promise<StoredState> {
@@ -143,54 +153,64 @@ export class LeadPersister {
     return { processed, aliases, leads: leads.map(asStoredLead), partners, pending };
   }
 
+  /**
+   * All of the batch's writes as one statement of data-modifying CTEs: one round trip per batch
+   * instead of one per table (each round trip also waits its turn on the busy event loop). Foreign
+   * keys are checked at the end of the statement, so rows may refer to leads inserted beside them.
+   * Rows that must all be new report how many were inserted; a shortfall means another
+   * transaction wrote them meanwhile and the plan is stale.
+   */
   async #write(tx: TransactionClient, writes: BatchWrites): Promise<void> {
-    // Leads first: everything else refers to them. A lead or submission that another
-    // transaction wrote meanwhile (its row is missing from RETURNING) means the plan is stale.
-    await this.#insertAll(tx, leadsTable, writes.newLeads, 'id');
-    await this.#updateLeads(tx, writes.updatedLeads);
-    await this.#insert(tx, leadAliasesTable, writes.aliases);
-    await this.#insertAll(tx, rawSubmissionsTable, writes.rawSubmissions, 'id');
-    await this.#insert(tx, externalIdsTable, writes.externalIds);
-    await this.#insert(tx, consentsTable, writes.consents);
-    await this.#insert(tx, activitiesTable, writes.activities);
+    const parts: { name: string; sql: Prisma.Sql; expected?: number }[] = [];
+    const insert = <Row>(name: string, table: Table<Row>, rows: readonly Row[], mustBeNew: boolean) => {
+      if (rows.length === 0) return;
+      parts.push({
+        name,
+        sql: insertRowsSql(table, rows, { onConflictDoNothing: true, returning: table.columns[0]!.column }),
+        expected: mustBeNew ? rows.length : undefined,
+      });
+    };
+    insert('new_leads', leadsTable, writes.newLeads, true);
+    if (writes.updatedLeads.length > 0) parts.push({ name: 'updated_leads', sql: updateLeadsSql(writes.updatedLeads), expected: writes.updatedLeads.length });
+    insert('new_aliases', leadAliasesTable, writes.aliases, false);
+    insert('new_raw_submissions', rawSubmissionsTable, writes.rawSubmissions, true);
+    // An external id another lead holds already stays with that lead.
+    insert('new_external_ids', externalIdsTable, writes.externalIds, false);
+    insert('new_consents', consentsTable, writes.consents, false);
+    insert('new_activities', activitiesTable, writes.activities, false);
     if (writes.pendingDeletes.length > 0) {
-      await tx.$executeRaw`DELETE FROM pending_submissions WHERE id = ANY(${writes.pendingDeletes}::uuid[])`;
+      parts.push({ name: 'applied_pending', sql: Prisma.sql`DELETE FROM pending_submissions WHERE id = ANY(${writes.pendingDeletes}::uuid[]) RETURNING id` });
     }
-    await this.#insert(tx, pendingSubmissionsTable, writes.pendingInserts);
-    await this.#insertAll(tx, eventsTable, writes.events, 'id');
-  }
+    insert('new_pending', pendingSubmissionsTable, writes.pendingInserts, false);
+    insert('new_events', eventsTable, writes.events, true);
+    if (parts.length === 0) return;
 
-  /** Inserts rows whose unique keys may already be taken (an external id another lead holds): those are skipped. */
-  async #insert<Row>(tx: TransactionClient, table: Table<Row>, rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.$executeRaw(insertRowsSql(table, rows, { onConflictDoNothing: true }));
-  }
-
-  /** Inserts rows that must all be new; one that is not means a concurrent write. */
-  async #insertAll<Row>(tx: TransactionClient, table: Table<Row>, rows: readonly Row[], key: string): Promise<void> {
-    if (rows.length === 0) return;
-    const inserted = await tx.$queryRaw<unknown[]>(insertRowsSql(table, rows, { onConflictDoNothing: true, returning: key }));
-    if (inserted.length !== rows.length) {
-      throw new ConcurrentWriteError(`${rows.length - inserted.length} of ${rows.length} ${table.name} rows were written by another transaction`);
+    const checked = parts.filter((part) => part.expected !== undefined);
+    const counts = checked.length === 0 ? Prisma.sql`1` : Prisma.join(checked.map((part) => Prisma.raw(`(SELECT count(*) FROM ${part.name})::int AS ${part.name}`)));
+    const [row] = await tx.$queryRaw<Record<string, number>[]>`
+      WITH ${Prisma.join(parts.map((part) => Prisma.sql`${Prisma.raw(part.name)} AS (${part.sql})`))}
+      SELECT ${counts}`;
+    for (const part of checked) {
+      if (row?.[part.name] !== part.expected) {
+        throw new ConcurrentWriteError(`${part.name}: ${row?.[part.name]} of ${part.expected} rows written, another transaction wrote the rest`);
+      }
     }
   }
+}
 
-  /** One statement for all updated leads, each only if its row version is still the one read. */
-  async #updateLeads(tx: TransactionClient, leads: readonly StoredLead[]): Promise<void> {
-    if (leads.length === 0) return;
-    const names = leadContentColumns.map((column) => quoteIdentifier(column.column));
-    const assignments = names.map((name) => `${name} = batch.${name}`).join(', ');
-    const updated = await tx.$queryRaw<unknown[]>`
-      UPDATE leads AS lead SET ${Prisma.raw(assignments)}
-      FROM unnest(
-        ${leads.map((lead) => lead.id)}::uuid[],
-        ${leads.map((lead) => lead.version)}::text[],
-        ${Prisma.join(leadContentColumns.map((column) => columnArraySql<LeadRow>(column, leads)))}
-      ) AS batch(id, version, ${Prisma.raw(names.join(', '))})
-      WHERE lead.id = batch.id AND lead.xmin::text = batch.version
-      RETURNING lead.id`;
-    if (updated.length !== leads.length) throw new ConcurrentWriteError('a lead was changed by another transaction while its batch was planned');
-  }
+/** One statement for all updated leads, each only if its row version is still the one read. */
+function updateLeadsSql(leads: readonly StoredLead[]): Prisma.Sql {
+  const names = leadContentColumns.map((column) => quoteIdentifier(column.column));
+  const assignments = names.map((name) => `${name} = batch.${name}`).join(', ');
+  return Prisma.sql`
+    UPDATE leads AS lead SET ${Prisma.raw(assignments)}
+    FROM unnest(
+      ${leads.map((lead) => lead.id)}::uuid[],
+      ${leads.map((lead) => lead.version)}::text[],
+      ${Prisma.join(leadContentColumns.map((column) => columnArraySql<LeadRow>(column, leads)))}
+    ) AS batch(id, version, ${Prisma.raw(names.join(', '))})
+    WHERE lead.id = batch.id AND lead.xmin::text = batch.version
+    RETURNING lead.id`;
 }
 
 function asStoredLead(lead: StoredLead): StoredLead {

@@ -35,6 +35,8 @@ export class OutboxRelay {
     await this.#queues.enqueueBulk(
       'fanOutEvent',
       eventIds.map((eventId) => ({ payload: { eventId }, options: { jobId: jobIdFor('event', eventId) } })),
+      // Event ids are uuids this worker generated or read back from the events table.
+      { payloadsValidated: true },
     );
     await this.#db.$executeRaw`UPDATE events SET enqueued_at = now() WHERE id = ANY(${eventIds}::uuid[]) AND enqueued_at IS NULL`;
   }

@@ -83,7 +83,7 @@ export class PersistPipeline {
       const result = await this.#options.persister.persist(submissions);
       const durationMs = performance.now() - startedAt;
       this.#options.onBatchPersisted?.(submissions.length, durationMs);
-      this.#options.logger.debug({ submissions: submissions.length, writeMs: Math.round(durationMs) }, 'batch written');
+      this.#options.logger.debug({ submissions: submissions.length, transactionMs: Math.round(durationMs), phasesMs: result.phasesMs }, 'batch written');
       return result;
     });
     this.#lastWrite = write.catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { httpMetrics, recordPersistBatch, type Logger } from '@leadrelay/observability';
+import { httpMetrics, observeEnqueue, recordPersistBatch, type Logger } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
@@ -27,7 +27,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   });
   const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker' });
   const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker-producer' });
-  const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
+  const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX, onEnqueued: observeEnqueue });
   const relay = new OutboxRelay({ db, queues });
   const claims = config.IDENTITY_CLAIMS_RESTORE
     ? new IdentityClaimKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX })
