@@ -4,10 +4,14 @@ export {
   AppendActivitiesPayload,
   DeliverPayload,
   FanOutEventPayload,
+  FanOutEventsPayload,
   PersistLeadPayload,
+  PersistLeadsPayload,
   cappedExponentialBackoffMs,
   jobCatalog,
   jobIdFor,
+  maxEventsPerJob,
+  maxSubmissionsPerJob,
   queueNames,
 } from './job-catalog.ts';
 export type { JobDefinition, JobKey, JobPayload, QueueName } from './job-catalog.ts';

@@ -3,9 +3,9 @@ import type { JobsOptions } from 'bullmq';
 
 /** Names of the queues LeadRelay uses; the dashboard shows each. */
 export const queueNames = {
-  /** intake -> worker: leads and activities to persist. */
+  /** intake -> worker: leads (one job per lead, or per group of leads) and activities to persist. */
   leads: 'leads',
-  /** worker outbox -> dispatcher: events to fan out to destinations. */
+  /** worker outbox -> dispatcher: events to fan out to destinations (one job per event, or per committed batch). */
   events: 'events',
   /** dispatcher: one job per delivery to one destination. */
   deliveries: 'deliveries',
@@ -53,6 +53,11 @@ const NormalizedLeadPayload = z.object({
   activities: z.array(NormalizedActivityPayload).optional(),
 });
 
+/** Submissions one persist-leads job carries at most (intake's group commit stays below it). */
+export const maxSubmissionsPerJob = 1000;
+/** Events one fan-out-events job carries at most. */
+export const maxEventsPerJob = 1000;
+
 const SubmissionFields = {
   /** Made at intake; the job id and the idempotency key of every row the job writes. */
   submissionId: z.uuid(),
@@ -80,6 +85,17 @@ export const PersistLeadPayload = z.object({
 });
 export type PersistLeadPayload = z.infer<typeof PersistLeadPayload>;
 
+/**
+ * Many submissions in one job: intake gathers the leads of the requests it answers at the same
+ * moment into one job (group commit), so a lead costs a share of one BullMQ job at each end
+ * instead of one job each. Every submission keeps its own id, so the rows it writes stay
+ * idempotent when the job runs twice.
+ */
+export const PersistLeadsPayload = z.object({
+  submissions: z.array(PersistLeadPayload).min(1).max(maxSubmissionsPerJob),
+});
+export type PersistLeadsPayload = z.infer<typeof PersistLeadsPayload>;
+
 export const AppendActivitiesPayload = z.object({
   ...SubmissionFields,
   leadId: z.uuid(),
@@ -89,6 +105,10 @@ export type AppendActivitiesPayload = z.infer<typeof AppendActivitiesPayload>;
 
 export const FanOutEventPayload = z.object({ eventId: z.uuid() });
 export type FanOutEventPayload = z.infer<typeof FanOutEventPayload>;
+
+/** The events one committed worker batch recorded, fanned out by one job. */
+export const FanOutEventsPayload = z.object({ eventIds: z.array(z.uuid()).min(1).max(maxEventsPerJob) });
+export type FanOutEventsPayload = z.infer<typeof FanOutEventsPayload>;
 
 export const DeliverPayload = z.object({ deliveryId: z.uuid() });
 export type DeliverPayload = z.infer<typeof DeliverPayload>;
@@ -113,6 +133,12 @@ export const jobCatalog = {
     payload: PersistLeadPayload,
     options: { ...persistenceRetry, ...retention },
   },
+  persistLeads: {
+    queue: queueNames.leads,
+    name: 'persist-leads',
+    payload: PersistLeadsPayload,
+    options: { ...persistenceRetry, ...retention },
+  },
   appendActivities: {
     queue: queueNames.leads,
     name: 'append-activities',
@@ -123,6 +149,12 @@ export const jobCatalog = {
     queue: queueNames.events,
     name: 'fan-out-event',
     payload: FanOutEventPayload,
+    options: { ...persistenceRetry, ...retention },
+  },
+  fanOutEvents: {
+    queue: queueNames.events,
+    name: 'fan-out-events',
+    payload: FanOutEventsPayload,
     options: { ...persistenceRetry, ...retention },
   },
   deliver: {
