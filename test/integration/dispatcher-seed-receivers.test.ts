@@ -41,8 +41,25 @@ function unavailable(command: string, args: string[]): string | null {
   return result.status === 0 ? null : `${command} ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').at(-1)}`;
 }
 
+/**
+ * The Python to run the Flask sample with: the PATH's python3 when it has Flask, else Debian's
+ * /usr/bin/python3, where `apt-get install python3-flask` puts Flask (a pyenv python3 first on the
+ * PATH does not see Debian's packages).
+ */
+function pythonWithFlask(): { python: string; reason: string | null } {
+  const candidates = ['python3', '/usr/bin/python3'];
+  const reasons: string[] = [];
+  for (const python of candidates) {
+    const reason = unavailable(python, ['-c', 'import flask']);
+    if (reason === null) return { python, reason: null };
+    reasons.push(reason);
+  }
+  return { python: candidates[0]!, reason: reasons.join('; ') };
+}
+
 const noSeed = seedText ? null : `seed 003 is not at ${seedPath}`;
-const noFlask = noSeed ?? unavailable('python3', ['-c', 'import flask']);
+const flaskPython = pythonWithFlask();
+const noFlask = noSeed ?? flaskPython.reason;
 const noGo = noSeed ?? unavailable('go', ['version']);
 for (const reason of [noFlask && `Flask sample skipped: ${noFlask}`, noGo && `Go sample skipped: ${noGo}`]) {
   // Visible in the test output, next to the skipped test's name.
@@ -125,14 +142,14 @@ describe('the receiver samples of seed 003 accept LeadRelay deliveries', () => {
       .replace("SECRET = '12345'", `SECRET = '${secret}'`)
       .replace('app.run(port=9090)', `app.run(port=${await freePort()})`);
     writeFileSync(join(workDirectory, 'flask_as_written.py'), asWritten);
-    const original = await startSample('python3', ['flask_as_written.py', asWritten.match(/port=(\d+)/)![1]!]);
+    const original = await startSample(flaskPython.python, ['flask_as_written.py', asWritten.match(/port=(\d+)/)![1]!]);
     // As written: hmac.new(str, ...) raises TypeError on Python 3, so every request gets 500.
     expect(await testWith(original.url, 'flask-as-written', secret)).toBe(500);
     expect(original.output.join('')).toMatch(/TypeError/);
 
     const fixed = asWritten.replace(`SECRET = '${secret}'`, `SECRET = b'${secret}'`).replace(/port=\d+/, `port=${await freePort()}`);
     writeFileSync(join(workDirectory, 'flask_fixed.py'), fixed);
-    const sample = await startSample('python3', ['flask_fixed.py', fixed.match(/port=(\d+)/)![1]!]);
+    const sample = await startSample(flaskPython.python, ['flask_fixed.py', fixed.match(/port=(\d+)/)![1]!]);
     expect(await testWith(sample.url, 'flask-wrong-secret', 'not-the-sample-secret-0123')).toBe(403);
     expect(await sendLeadTo(sample.url, 'flask')).toMatchObject({ statusCode: 200 });
   });
