@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { identityKeys, type NormalizedActivity, type NormalizedLead } from '@leadrelay/lead';
-import { jobIdFor, type QueueRegistry } from '@leadrelay/queue';
+import { MicroBatcher } from '@leadrelay/group-commit';
+import { PersistLeadPayload, jobIdFor, maxSubmissionsPerJob, type QueueRegistry } from '@leadrelay/queue';
 import { AppError } from '@leadrelay/http-kit';
 import type { IdentityClaims } from './identity-claims.ts';
 
@@ -27,37 +28,71 @@ export interface AcceptanceResult {
   leadId: string;
 }
 
+export interface LeadAcceptanceOptions {
+  /**
+   * Leads in one persist-leads job at most. Requests answered at the same moment share a job
+   * up to this; a request is never split, so a larger one gets a job of its own.
+   */
+  maxLeadsPerJob?: number;
+  /** Claim-and-enqueue round trips in flight at once; requests arriving meanwhile wait for the next. */
+  maxConcurrentEnqueues?: number;
+}
+
+interface AcceptanceRequest {
+  items: AcceptedItem[];
+  context: AcceptanceContext;
+}
+
 /**
- * Makes the duplicate decision and puts the leads safely in Redis. Returns only once every job
- * is enqueued; if enqueueing fails, the claims are given back and nothing is acknowledged.
+ * Makes the duplicate decision and puts the leads safely in Redis. Returns only once its leads
+ * are enqueued; if enqueueing fails, the claims are given back and nothing is acknowledged.
+ *
+ * Requests answered at the same moment are gathered (group commit): one claim script and one
+ * persist-leads job serve all of them, so under load a lead costs a share of two Redis round
+ * trips instead of two each. Alone, a request goes out at once. A job holds whole requests only,
+ * so each request is acknowledged or refused as a whole.
  */
 export class LeadAcceptance {
+  readonly #batches: MicroBatcher<AcceptanceRequest, AcceptanceResult[]>;
+
   constructor(
     private readonly claims: IdentityClaims,
     private readonly queues: QueueRegistry,
     private readonly log: { warn(object: unknown, message: string): void },
-  ) {}
+    { maxLeadsPerJob = 500, maxConcurrentEnqueues = 4 }: LeadAcceptanceOptions = {},
+  ) {
+    if (maxLeadsPerJob > maxSubmissionsPerJob) throw new Error(`maxLeadsPerJob may be ${maxSubmissionsPerJob} at most`);
+    this.#batches = new MicroBatcher({
+      run: (requests) => this.#acceptTogether(requests),
+      maxBatchWeight: maxLeadsPerJob,
+      maxConcurrentBatches: maxConcurrentEnqueues,
+      weightOf: (request) => request.items.length,
+    });
+  }
 
   async accept(items: AcceptedItem[], context: AcceptanceContext): Promise<AcceptanceResult[]> {
     if (items.length === 0) return [];
-    const receivedAt = new Date().toISOString();
-    const requests = items.map((item) => ({
-      identityKeys: identityKeys(item.lead),
-      leadId: randomUUID(),
-      onDuplicate: context.onDuplicate,
-    }));
-    const outcomes = await this.#claim(requests);
-    const results = outcomes.map((outcome): AcceptanceResult => {
-      if (outcome.kind === 'created') return { status: 'created', leadId: outcome.leadId };
-      return { status: context.onDuplicate === 'update' ? 'updated' : 'duplicate', leadId: outcome.leadId };
-    });
+    return this.#batches.submit({ items, context });
+  }
 
-    const jobs = items.map((item, index) => {
-      const submissionId = randomUUID();
-      const result = results[index]!;
-      return {
-        payload: {
-          submissionId,
+  async #acceptTogether(requests: AcceptanceRequest[]): Promise<AcceptanceResult[][]> {
+    const receivedAt = new Date().toISOString();
+    const claimRequests = requests.flatMap(({ items, context }) =>
+      items.map((item) => ({ identityKeys: identityKeys(item.lead), leadId: randomUUID(), onDuplicate: context.onDuplicate })),
+    );
+    const outcomes = await this.#claim(claimRequests);
+
+    let next = 0;
+    const submissions: PersistLeadPayload[] = [];
+    const results = requests.map(({ items, context }) =>
+      items.map((item): AcceptanceResult => {
+        const outcome = outcomes[next++]!;
+        const result: AcceptanceResult =
+          outcome.kind === 'created'
+            ? { status: 'created', leadId: outcome.leadId }
+            : { status: context.onDuplicate === 'update' ? 'updated' : 'duplicate', leadId: outcome.leadId };
+        const submission: PersistLeadPayload = {
+          submissionId: randomUUID(),
           partnerId: context.partnerId,
           route: context.route,
           receivedAt,
@@ -66,14 +101,22 @@ export class LeadAcceptance {
           leadId: result.leadId,
           decision: result.status,
           lead: item.lead,
-        },
-        options: { jobId: jobIdFor('submission', submissionId) },
-      };
-    });
+        };
+        // Canonical leads come out of normalizeCanonicalLead, which always fits the payload; the
+        // profiles' mappers are checked here, so a mapping mistake is an error, not a stored job.
+        submissions.push(context.leadsValidated === true ? submission : PersistLeadPayload.parse(submission));
+        return result;
+      }),
+    );
+
     try {
-      await this.queues.enqueueBulk('persistLead', jobs, { payloadsValidated: context.leadsValidated === true });
+      await this.queues.enqueueBulk(
+        'persistLeads',
+        [{ payload: { submissions }, options: { jobId: jobIdFor('submissions', submissions[0]!.submissionId) } }],
+        { payloadsValidated: true },
+      );
     } catch (error) {
-      const created = requests.filter((_, index) => outcomes[index]!.kind === 'created');
+      const created = claimRequests.filter((_, index) => outcomes[index]!.kind === 'created');
       await this.claims.release(created).catch((releaseError: unknown) => {
         // Redis is failing already; the worker stores a lead whose claim leaked (see README).
         this.log.warn({ err: releaseError }, 'identity claims could not be released');

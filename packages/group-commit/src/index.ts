@@ -1,0 +1,2 @@
+export { MicroBatcher } from './micro-batcher.ts';
+export type { MicroBatcherOptions } from './micro-batcher.ts';
