@@ -268,4 +268,73 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     expect(await harness.redis.mget(...keys)).toEqual(keys.map(() => payload.leadId));
     await restarted.stop();
   });
+
+  describe('persist-leads jobs (the submissions of many requests in one job, as intake enqueues them)', () => {
+    const finishedJob = (jobId: string) =>
+      waitFor(async () => {
+        const job = await harness.leads.getJob(jobId);
+        return job?.finishedOn !== undefined ? job : undefined;
+      }, { description: `job ${jobId} finished` });
+
+    it('stores every submission, duplicates inside the job included, and the same job run again changes nothing', async () => {
+      const first = harness.leadPayload({ email: 'group@example.com', firstName: 'Group' });
+      const duplicates = [1, 2, 3].map((n) =>
+        harness.leadPayload({ email: 'group@example.com', activities: [{ type: 'visited', description: `visit ${n}` }] }, { leadId: first.leadId, decision: 'duplicate' }),
+      );
+      const other = harness.leadPayload({ email: 'group-other@example.com' });
+      const group = [duplicates[0]!, first, duplicates[1]!, other, duplicates[2]!];
+      const job = await finishedJob(await harness.enqueueLeadGroup(group));
+      expect(await job.getState()).toBe('completed');
+      expect(job.returnvalue).toEqual({
+        leads: group.map((payload) => ({ leadId: payload.leadId, outcome: payload === first || payload === other ? 'created' : 'merged' })),
+      });
+      const again = await finishedJob(await harness.enqueueLeadGroup(group, `again-${first.submissionId}`));
+      expect(again.returnvalue).toEqual({ leads: group.map((payload) => ({ leadId: payload.leadId, outcome: 'already_processed' })) });
+
+      expect(await countRows('leads', "email LIKE 'group%@example.com'", [])).toBe(2);
+      expect(await countRows('raw_submissions', 'lead_id = $1', [first.leadId])).toBe(4);
+      expect((await eventsOf(first.leadId)).map((event) => event.type)).toEqual(['created', 'activity_added', 'activity_added', 'activity_added']);
+      expect(await countRows('events', 'lead_id = $1', [other.leadId])).toBe(1);
+    });
+
+    it('stores the good submissions and fails the job for good naming the ones that can never be stored', async () => {
+      const good = harness.leadPayload({ email: 'group-good@example.com' });
+      const orphan = harness.leadPayload({ email: 'group-orphan@example.com' }, { partnerId: randomUUID() });
+      const invalid = { ...harness.leadPayload({ email: 'group-invalid@example.com' }), receivedAt: 'yesterday' };
+      const jobId = await harness.enqueueLeadGroup([good, orphan, invalid]);
+      const job = await waitFor(async () => {
+        const found = await harness.leads.getJob(jobId);
+        return found?.failedReason ? found : undefined;
+      }, { description: 'the job to fail' });
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/^2 of 3 submissions can never be stored \(the others are\)/);
+      expect(job.failedReason).toContain(`submission 1 (${orphan.submissionId}): partner ${orphan.partnerId} does not exist`);
+      expect(job.failedReason).toContain('submission 2: invalid payload: receivedAt');
+      expect(await countRows('raw_submissions', 'id = $1', [good.submissionId])).toBe(1);
+      expect(await countRows('leads', "email IN ('group-orphan@example.com', 'group-invalid@example.com')", [])).toBe(0);
+    });
+
+    it('fails a job whose envelope is not a list of submissions at once', async () => {
+      const jobId = await harness.enqueueRaw('persist-leads', { submissions: [] }, { jobId: 'invalid-group' });
+      const job = await waitFor(async () => {
+        const found = await harness.leads.getJob(jobId);
+        return found?.failedReason ? found : undefined;
+      }, { description: 'the empty job to fail' });
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/^invalid persist-leads payload: submissions: /);
+    });
+
+    it('waits for a lead another job stores later, then completes', async () => {
+      const first = harness.leadPayload({ email: 'group-late@example.com', firstName: 'Late' });
+      const duplicate = harness.leadPayload({ email: 'group-late@example.com', firstName: 'Dup' }, { leadId: first.leadId, decision: 'duplicate' });
+      const early = await harness.enqueueLeadGroup([duplicate]);
+      // The duplicate's job is retried while its lead is missing; the lead's own job arrives meanwhile.
+      await waitFor(async () => ((await harness.leads.getJob(early))?.attemptsMade ?? 0) >= 1, { description: 'the duplicate to be tried once' });
+      await harness.enqueueLeadGroup([first]);
+      const job = await finishedJob(early);
+      expect(await job.getState()).toBe('completed');
+      expect(await harness.query('SELECT first_name FROM leads WHERE id = $1', [first.leadId])).toEqual([{ first_name: 'Late' }]);
+      expect(await countRows('raw_submissions', 'lead_id = $1', [first.leadId])).toBe(2);
+    });
+  });
 });

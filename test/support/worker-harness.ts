@@ -162,6 +162,12 @@ export class WorkerHarness {
     );
   }
 
+  /** Enqueues one persist-leads job holding every payload, as intake does under load; returns its job id. */
+  async enqueueLeadGroup(payloads: PersistLeadPayload[], jobId = jobIdFor('submissions', payloads[0]!.submissionId)): Promise<string> {
+    await this.leads.add(jobCatalog.persistLeads.name, { submissions: payloads }, { ...jobCatalog.persistLeads.options, jobId });
+    return jobId;
+  }
+
   async enqueueActivities(payloads: AppendActivitiesPayload[]): Promise<void> {
     await this.leads.addBulk(
       payloads.map((payload) => ({

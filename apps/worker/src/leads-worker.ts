@@ -1,4 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadrelay/observability';
 import {
@@ -6,6 +7,7 @@ import {
   PersistLeadPayload,
   cappedExponentialBackoffMs,
   jobCatalog,
+  maxSubmissionsPerJob,
   parseJobPayload,
   queueNames,
 } from '@leadrelay/queue';
@@ -36,7 +38,8 @@ export interface LeadsWorkerOptions {
 export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
   const { batcher, logger, missingLeadRetries } = options;
 
-  const process = async (job: Job) => {
+  const process = async (job: Job): Promise<LeadJobResult> => {
+    if (job.name === jobCatalog.persistLeads.name) return processSubmissions(job, batcher, missingLeadRetries);
     const outcome = await batcher.add(toSubmission(job, missingLeadRetries));
     if (outcome.status === 'deferred') throw new LeadNotStoredYetError(outcome.reason);
     if (outcome.status === 'rejected') throw new UnrecoverableError(outcome.reason);
@@ -64,6 +67,55 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
   });
   worker.on('error', (error) => logger.warn({ err: error.message }, 'leads worker error'));
   return worker;
+}
+
+/** What a completed job returns: its lead, or the leads of its submissions in order. */
+export type LeadJobResult =
+  | { leadId: string; outcome: StoredOutcome }
+  | { leads: { leadId: string; outcome: StoredOutcome }[] };
+type StoredOutcome = Extract<SubmissionOutcome, { status: 'stored' }>['result'];
+
+const PersistLeadsEnvelope = z.object({ submissions: z.array(z.unknown()).min(1).max(maxSubmissionsPerJob) });
+
+/**
+ * A persist-leads job: each submission is validated on its own and goes to the batcher like a
+ * job of its own, so one bad submission never keeps the others from being stored. The job
+ * completes once every submission is stored. If one waits for its lead, the job is retried (the
+ * stored ones are found stored again: rows are keyed by submission id); otherwise, if some can
+ * never be stored, it fails for good naming them, after the others were stored.
+ */
+async function processSubmissions(job: Job, batcher: Batcher<Submission, SubmissionOutcome>, missingLeadRetries: number): Promise<LeadJobResult> {
+  const { submissions } = parseJobPayload(PersistLeadsEnvelope, job);
+  const createMissingDuplicate = job.attemptsMade >= missingLeadRetries;
+  const refusals: string[] = [];
+  const settled = await Promise.allSettled(
+    submissions.map(async (data, index) => {
+      const parsed = PersistLeadPayload.safeParse(data);
+      if (!parsed.success) {
+        const reasons = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'submission'}: ${issue.message}`);
+        refusals.push(`submission ${index}: invalid payload: ${reasons.join('; ')}`);
+        return undefined;
+      }
+      const outcome = await batcher.add({ kind: 'persist-lead', payload: parsed.data, createMissingDuplicate });
+      if (outcome.status === 'rejected') refusals.push(`submission ${index} (${parsed.data.submissionId}): ${outcome.reason}`);
+      return outcome;
+    }),
+  );
+  // A batch that could not be written (e.g. PostgreSQL down): retried with backoff.
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const outcomes = settled.map((result) => (result as PromiseFulfilledResult<SubmissionOutcome | undefined>).value);
+  const deferred = outcomes.filter((outcome) => outcome?.status === 'deferred').length;
+  if (deferred > 0) throw new LeadNotStoredYetError(`${deferred} of ${submissions.length} submissions are duplicates of leads not stored yet`);
+  if (refusals.length > 0) {
+    throw new UnrecoverableError(`${refusals.length} of ${submissions.length} submissions can never be stored (the others are): ${refusals.join(' | ')}`);
+  }
+  return {
+    leads: outcomes.map((outcome) => {
+      const stored = outcome as Extract<SubmissionOutcome, { status: 'stored' }>;
+      return { leadId: stored.leadId, outcome: stored.result };
+    }),
+  };
 }
 
 /** The job as a batch takes it; a job that can never succeed throws UnrecoverableError. */

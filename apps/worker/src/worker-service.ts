@@ -3,7 +3,7 @@ import { httpMetrics, observeEnqueue, recordPersistBatch, type Logger } from '@l
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
-import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/queue';
+import { QueueRegistry, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
 import { Batcher } from './batcher.ts';
@@ -11,7 +11,7 @@ import { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { LeadPersister } from './lead-persister.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 import { PersistPipeline } from './persist-pipeline.ts';
-import { createLeadsWorker } from './leads-worker.ts';
+import { createLeadsWorker, type LeadJobResult } from './leads-worker.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 /**
@@ -53,8 +53,16 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
   });
   // The intake request id, so a lead's log lines can be followed from intake to its deliveries.
-  worker.on('completed', (job, result: { leadId?: string; outcome?: string }) => {
-    logger.debug({ requestId: job.data?.requestId, jobId: job.id, leadId: result?.leadId, outcome: result?.outcome }, 'lead job completed');
+  worker.on('completed', (job, result: LeadJobResult | undefined) => {
+    if (!logger.isLevelEnabled('debug') || !result) return;
+    if ('leads' in result) {
+      const submissions = (job.data as PersistLeadsPayload).submissions;
+      result.leads.forEach(({ leadId, outcome }, index) => {
+        logger.debug({ requestId: submissions[index]?.requestId, jobId: job.id, leadId, outcome }, 'lead stored');
+      });
+    } else {
+      logger.debug({ requestId: job.data?.requestId, jobId: job.id, leadId: result.leadId, outcome: result.outcome }, 'lead job completed');
+    }
   });
 
   const sweep = singleFlight(async () => {
