@@ -1,6 +1,6 @@
 import type { DatabaseClient, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
 import { AppError } from '@leadrelay/http-kit';
-import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.ts';
+import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 
 export interface ListDeliveriesInput {
   destinationId?: string;
@@ -62,27 +62,23 @@ export class DeliveryDirectory {
   constructor(private readonly db: DatabaseClient) {}
 
   async list({ destinationId, status, since, cursor, limit }: ListDeliveriesInput): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
-    const after = cursor ? decodeDeliveryCursor(cursor) : null;
+    const after = cursor ? decodeKeysetCursor(cursor) : null;
     const where: Prisma.DeliveryWhereInput = {
       ...(destinationId ? { destinationId } : {}),
       ...(status ? { status } : {}),
       AND: [
         since ? { createdAt: { gte: since } } : {},
-        after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {},
+        after ? rowsAfter(after) : {},
       ],
     };
     const rows = await this.db.delivery.findMany({
       where,
       select: deliverySelect,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: newestFirst,
       take: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      deliveries: page.map(toDeliveryView),
-      nextCursor: rows.length > limit && last ? encodeDeliveryCursor(last) : null,
-    };
+    const page = keysetPage(rows, limit);
+    return { deliveries: page.rows.map(toDeliveryView), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<DeliveryView & { attempts: DeliveryAttemptView[] }> {

@@ -1,20 +1,27 @@
 import { AppError } from '@leadrelay/http-kit';
 
-/** Where a page of leads ended: lists are ordered newest first by (createdAt, id). */
-export interface LeadCursor {
+/**
+ * Keyset pagination of the admin's lists (leads, deliveries): newest first by (createdAt, id), a
+ * page's cursor being where it ended. The order, the condition for the next page and the cursor
+ * live here together, since a cursor only means something in this order.
+ */
+
+/** Where a page ended: the next page is the rows strictly after it in `newestFirst` order. */
+export interface KeysetPosition {
   createdAt: Date;
   id: string;
 }
 
 /**
- * Opaque to clients. A keyset rather than an offset, so pages neither skip nor repeat leads
- * while new ones arrive.
+ * Opaque to clients. A keyset rather than an offset, so pages neither skip nor repeat rows while
+ * new ones are made. Encoded, not signed: a client that forges one only chooses where its own
+ * listing starts, and decoding checks the shape so nothing else reaches a query.
  */
-export function encodeLeadCursor({ createdAt, id }: LeadCursor): string {
+export function encodeKeysetCursor({ createdAt, id }: KeysetPosition): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
 }
 
-export function decodeLeadCursor(cursor: string): LeadCursor {
+export function decodeKeysetCursor(cursor: string): KeysetPosition {
   const invalid = (cause?: unknown) =>
     new AppError('validation_failed', 'the cursor is invalid', [{ path: 'querystring.cursor', message: 'is not a cursor this API returned' }], { cause });
   let decoded: unknown;
@@ -30,4 +37,22 @@ export function decodeLeadCursor(cursor: string): LeadCursor {
   const date = new Date(createdAt);
   if (Number.isNaN(date.getTime())) throw invalid();
   return { createdAt: date, id };
+}
+
+/** The order every keyset-paged list is read in (a Prisma `orderBy`). */
+export const newestFirst: ({ createdAt: 'desc' } | { id: 'desc' })[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+
+/** The rows after `position` in `newestFirst` order, as a Prisma `where` condition. */
+export function rowsAfter({ createdAt, id }: KeysetPosition) {
+  return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] };
+}
+
+/**
+ * A page from rows read with `take: limit + 1`: the first `limit` of them, and the cursor to the
+ * next page when the extra row shows there is one (null on the last page).
+ */
+export function keysetPage<Row extends KeysetPosition>(rows: Row[], limit: number): { rows: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeKeysetCursor(last) : null };
 }

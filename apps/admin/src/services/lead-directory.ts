@@ -1,7 +1,7 @@
 import type { DatabaseClient, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
 import { AppError } from '@leadrelay/http-kit';
 import { normalizeEmail, normalizePhone } from '@leadrelay/lead';
-import { decodeLeadCursor, encodeLeadCursor } from './lead-cursor.ts';
+import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 
 /** Each history list of a lead's detail holds at most this many rows: the latest ones. */
 export const leadHistoryLimit = 500;
@@ -127,22 +127,15 @@ export class LeadDirectory {
 
   async find(query: FindLeadsQuery): Promise<LeadPage> {
     const conditions = await this.#conditions(query);
-    if (query.cursor) {
-      const after = decodeLeadCursor(query.cursor);
-      conditions.push({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] });
-    }
+    if (query.cursor) conditions.push(rowsAfter(decodeKeysetCursor(query.cursor)));
     const rows = await this.db.lead.findMany({
       where: { AND: conditions },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: newestFirst,
       take: query.limit + 1,
       include: { partner: partnerRef },
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      leads: page.map(toLeadSummary),
-      nextCursor: rows.length > query.limit && last ? encodeLeadCursor(last) : null,
-    };
+    const page = keysetPage(rows, query.limit);
+    return { leads: page.rows.map(toLeadSummary), nextCursor: page.nextCursor };
   }
 
   /** By the lead's id, or by an id intake answered that the worker merged into it (an alias). */
