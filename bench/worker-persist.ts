@@ -3,7 +3,7 @@
  * compared with the raw limit of 500-row `INSERT ... ON CONFLICT` statements measured in the
  * same run on the same database.
  *
- *   pnpm exec tsx bench/worker-persist.ts [--leads 50000] [--duplicates 0.1] [--preload 1000000]
+ *   pnpm exec tsx bench/worker-persist.ts [--leads 50000] [--duplicates 0.1] [--preload 1000000] [--submissions-per-job 20]
  *
  * Every run gets a fresh database (migrated with `prisma migrate deploy`) and a fresh Redis key
  * prefix, both removed afterwards. `runWorkerPersistBench` is what `bench/run.ts` calls.
@@ -30,6 +30,12 @@ export interface WorkerPersistBenchOptions {
   duplicateShare?: number;
   /** Leads (with a raw submission and an event each) stored before the run, e.g. 1,000,000. */
   preloadLeads?: number;
+  /**
+   * Submissions per leads-queue job: intake gathers the requests it answers at the same moment
+   * into one persist-leads job, so under load a job holds several (a batch request, hundreds).
+   * 1 enqueues one persist-lead job per lead instead, as intake did before it grouped them.
+   */
+  submissionsPerJob?: number;
   /** Rows inserted to measure the raw limit; defaults to `leads`. */
   rawRows?: number;
   /** PostgreSQL server (its `postgres` database); the bench creates and drops its own database there. */
@@ -44,6 +50,7 @@ export interface WorkerPersistBenchOptions {
 export interface WorkerPersistBenchResult {
   leads: number;
   duplicates: number;
+  submissionsPerJob: number;
   preloadedLeads: number;
   /** Wall time from starting the worker to the last job completed. */
   seconds: number;
@@ -67,6 +74,7 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
   const duplicateShare = options.duplicateShare ?? 0.1;
   const preloadLeads = options.preloadLeads ?? 0;
   const rawRows = options.rawRows ?? leadCount;
+  const submissionsPerJob = options.submissionsPerJob ?? 20;
   const serverUrl = options.serverUrl ?? process.env.TEST_DATABASE_SERVER_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const log = options.log ?? (() => {});
@@ -88,8 +96,8 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
       await preload(sql, partnerId, preloadLeads);
     }
 
-    log(`enqueueing ${leadCount} persist-lead jobs...`);
-    const duplicates = await enqueueJobs(queues, partnerId, leadCount, duplicateShare);
+    log(`enqueueing ${leadCount} leads, ${submissionsPerJob} a job...`);
+    const duplicates = await enqueueJobs(queues, partnerId, leadCount, duplicateShare, submissionsPerJob);
 
     log('persisting...');
     const startedAt = performance.now();
@@ -132,6 +140,7 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
     return {
       leads: leadCount,
       duplicates,
+      submissionsPerJob,
       preloadedLeads: preloadLeads,
       seconds,
       leadsPerSecond,
@@ -205,13 +214,13 @@ async function preload(sql: pg.Client, partnerId: string, count: number): Promis
 }
 
 /** The run's jobs, all enqueued before the worker starts. Returns how many are duplicates. */
-async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: number, duplicateShare: number): Promise<number> {
+async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: number, duplicateShare: number, submissionsPerJob: number): Promise<number> {
   const created: string[] = [];
   let duplicates = 0;
   const receivedAt = new Date().toISOString();
   const leadsQueue = queues.queue(queueNames.leads);
   for (let start = 0; start < count; start += 1_000) {
-    const jobs: { name: string; data: PersistLeadPayload; opts: object }[] = [];
+    const submissions: PersistLeadPayload[] = [];
     for (let index = start; index < Math.min(count, start + 1_000); index += 1) {
       const submissionId = randomUUID();
       // Every tenth job or so repeats someone from earlier in the run, as a returning visitor.
@@ -229,21 +238,26 @@ async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: numb
       const leadId = duplicateOf ?? randomUUID();
       if (duplicateOf) duplicates += 1;
       else created.push(leadId);
-      jobs.push({
-        name: jobCatalog.persistLead.name,
-        data: {
-          submissionId,
-          partnerId,
-          route: 'POST /v1/leads',
-          receivedAt,
-          requestId: `bench-${index}`,
-          raw: { email: lead.email, phone: lead.phone, firstName: lead.firstName, lastName: lead.lastName, city: lead.city },
-          leadId,
-          decision: duplicateOf ? 'duplicate' : 'created',
-          lead,
-        },
-        opts: { ...jobCatalog.persistLead.options, jobId: jobIdFor('submission', submissionId) },
+      submissions.push({
+        submissionId,
+        partnerId,
+        route: 'POST /v1/leads',
+        receivedAt,
+        requestId: `bench-${index}`,
+        raw: { email: lead.email, phone: lead.phone, firstName: lead.firstName, lastName: lead.lastName, city: lead.city },
+        leadId,
+        decision: duplicateOf ? 'duplicate' : 'created',
+        lead,
       });
+    }
+    const jobs = [];
+    for (let first = 0; first < submissions.length; first += submissionsPerJob) {
+      const group = submissions.slice(first, first + submissionsPerJob);
+      jobs.push(
+        submissionsPerJob === 1
+          ? { name: jobCatalog.persistLead.name, data: group[0]!, opts: { ...jobCatalog.persistLead.options, jobId: jobIdFor('submission', group[0]!.submissionId) } }
+          : { name: jobCatalog.persistLeads.name, data: { submissions: group }, opts: { ...jobCatalog.persistLeads.options, jobId: jobIdFor('submissions', group[0]!.submissionId) } },
+      );
     }
     await leadsQueue.addBulk(jobs);
   }
@@ -340,11 +354,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (argument('leads')) options.leads = Number(argument('leads'));
   if (argument('duplicates')) options.duplicateShare = Number(argument('duplicates'));
   if (argument('preload')) options.preloadLeads = Number(argument('preload'));
+  if (argument('submissions-per-job')) options.submissionsPerJob = Number(argument('submissions-per-job'));
   if (argument('raw-rows')) options.rawRows = Number(argument('raw-rows'));
   const result = await runWorkerPersistBench(options);
   process.stdout.write(
     [
-      `worker persist: ${result.leads} jobs (${result.duplicates} duplicates) on ${result.preloadedLeads} stored leads`,
+      `worker persist: ${result.leads} leads (${result.duplicates} duplicates), ${result.submissionsPerJob} a job, on ${result.preloadedLeads} stored leads`,
       `  ${Math.round(result.leadsPerSecond)} leads/s (${result.seconds.toFixed(2)} s)`,
       `  raw 500-row INSERT ... ON CONFLICT (leads only): ${Math.round(result.rawInsertRowsPerSecond)} rows/s -> ratio ${result.ratioToRawInsert.toFixed(2)}`,
       `  raw 500-row INSERTs of everything a new lead writes: ${Math.round(result.rawFullWriteLeadsPerSecond)} leads/s -> ratio ${result.ratioToRawFullWrite.toFixed(2)}`,
