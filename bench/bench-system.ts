@@ -1,6 +1,5 @@
-import { AppProcess, type AppName } from '../test/support/app-process.ts';
-import { freePort } from '../test/support/free-port.ts';
-import { adminRequest, testAdminToken } from '../test/support/leadrelay-system.ts';
+import type { AppName, AppProcess } from '../test/support/app-process.ts';
+import { adminRequest, startLeadRelayApps } from '../test/support/leadrelay-system.ts';
 import { insertTestPartner } from '../test/support/test-partner.ts';
 
 export interface BenchSystemOptions {
@@ -27,51 +26,34 @@ export interface BenchSystem {
 const unlimitedRequestsPerMinute = 1_000_000_000;
 
 /**
- * The four apps as real processes, as `startLeadRelaySystem()` starts them for the tests, but on
+ * The four apps as real processes, started as the tests start them (`startLeadRelayApps()`), but on
  * the bench's own database and key prefix, logging only warnings so logging does not dominate,
  * with one partner and one destination (the receiver) registered.
  */
 export async function startBenchSystem(options: BenchSystemOptions): Promise<BenchSystem> {
-  const [intakePort, adminPort, workerPort, dispatcherPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const env = {
-    NODE_ENV: 'test',
-    DATABASE_URL: options.databaseUrl,
-    REDIS_URL: options.redisUrl,
-    QUEUE_PREFIX: options.queuePrefix,
-    ADMIN_TOKEN: testAdminToken,
-    INTAKE_PORT: String(intakePort),
-    ADMIN_PORT: String(adminPort),
-    WORKER_HEALTH_PORT: String(workerPort),
-    DISPATCHER_HEALTH_PORT: String(dispatcherPort),
-    INTAKE_HOST: '127.0.0.1',
-    ADMIN_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    ...options.extraEnv,
-  };
-  const apps: Record<AppName, AppProcess> = {
-    intake: new AppProcess('intake', env, intakePort),
-    worker: new AppProcess('worker', env, workerPort),
-    dispatcher: new AppProcess('dispatcher', env, dispatcherPort),
-    admin: new AppProcess('admin', env, adminPort),
-  };
-  const stop = async () => {
-    await Promise.all(Object.values(apps).map((app) => app.stop()));
-  };
+  const { intakeUrl, adminUrl, apps, stop } = await startLeadRelayApps(
+    {
+      DATABASE_URL: options.databaseUrl,
+      REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: options.queuePrefix,
+      LOG_LEVEL: 'warn',
+      ...options.extraEnv,
+    },
+    { startTimeoutMs: 120_000 },
+  );
   try {
-    await Promise.all(Object.values(apps).map((app) => app.start({ timeoutMs: 120_000 })));
     const partner = await insertTestPartner(options.databaseUrl, {
       slug: 'bench',
       profile: 'canonical',
       rateLimitPerMinute: unlimitedRequestsPerMinute,
     });
-    const destination = await adminRequest(
-      { adminUrl: `http://127.0.0.1:${adminPort}` },
-      'POST',
-      '/v1/destinations',
-      { name: 'bench receiver', url: options.receiverUrl, partnerId: 'bench-account' },
-    );
+    const destination = await adminRequest({ adminUrl }, 'POST', '/v1/destinations', {
+      name: 'bench receiver',
+      url: options.receiverUrl,
+      partnerId: 'bench-account',
+    });
     if (destination.status !== 201) throw new Error(`registering the bench destination failed: ${JSON.stringify(destination)}`);
-    return { intakeUrl: `http://127.0.0.1:${intakePort}`, apiKey: partner.apiKey, apps, stop };
+    return { intakeUrl, apiKey: partner.apiKey, apps, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -15,19 +15,24 @@ export interface LeadRelaySystem {
   stop(): Promise<void>;
 }
 
+export interface LeadRelayApps {
+  intakeUrl: string;
+  adminUrl: string;
+  apps: Record<AppName, AppProcess>;
+  /** Stops the four apps. */
+  stop(): Promise<void>;
+}
+
 /**
- * All four apps as real processes against the real Redis and PostgreSQL, isolated in a
- * database and a key prefix of their own.
+ * Starts the four apps as real processes on spare ports of 127.0.0.1, with the test admin token
+ * and `env` (the database, Redis and key prefix are the caller's; what `env` sets wins). When one
+ * does not start, all four are stopped and the error is thrown. The tests' system below and the
+ * bench's (bench/bench-system.ts) are started with it.
  */
-export async function startLeadRelaySystem(extraEnv: Record<string, string> = {}): Promise<LeadRelaySystem> {
-  const database: TestDatabase = await createTestDatabase();
-  const queuePrefix = createQueuePrefix();
+export async function startLeadRelayApps(env: Record<string, string>, { startTimeoutMs }: { startTimeoutMs?: number } = {}): Promise<LeadRelayApps> {
   const [intakePort, adminPort, workerPort, dispatcherPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const env = {
+  const appEnv = {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl,
-    QUEUE_PREFIX: queuePrefix,
     ADMIN_TOKEN: testAdminToken,
     INTAKE_PORT: String(intakePort),
     ADMIN_PORT: String(adminPort),
@@ -35,33 +40,60 @@ export async function startLeadRelaySystem(extraEnv: Record<string, string> = {}
     DISPATCHER_HEALTH_PORT: String(dispatcherPort),
     INTAKE_HOST: '127.0.0.1',
     ADMIN_HOST: '127.0.0.1',
-    DISPATCH_RETRY_SCHEDULE: '50ms,50ms,50ms,100ms,100ms,100ms,100ms',
-    ...extraEnv,
+    ...env,
   };
   const apps: Record<AppName, AppProcess> = {
-    intake: new AppProcess('intake', env, intakePort),
-    worker: new AppProcess('worker', env, workerPort),
-    dispatcher: new AppProcess('dispatcher', env, dispatcherPort),
-    admin: new AppProcess('admin', env, adminPort),
+    intake: new AppProcess('intake', appEnv, intakePort),
+    worker: new AppProcess('worker', appEnv, workerPort),
+    dispatcher: new AppProcess('dispatcher', appEnv, dispatcherPort),
+    admin: new AppProcess('admin', appEnv, adminPort),
   };
   const stop = async () => {
     await Promise.all(Object.values(apps).map((app) => app.stop()));
-    await database.drop();
-    await deleteRedisKeys(queuePrefix);
   };
   try {
-    await Promise.all(Object.values(apps).map((app) => app.start()));
+    await Promise.all(Object.values(apps).map((app) => app.start(startTimeoutMs === undefined ? {} : { timeoutMs: startTimeoutMs })));
   } catch (error) {
     await stop();
     throw error;
   }
+  return { intakeUrl: `http://127.0.0.1:${intakePort}`, adminUrl: `http://127.0.0.1:${adminPort}`, apps, stop };
+}
+
+/**
+ * All four apps as real processes against the real Redis and PostgreSQL, isolated in a
+ * database and a key prefix of their own.
+ */
+export async function startLeadRelaySystem(extraEnv: Record<string, string> = {}): Promise<LeadRelaySystem> {
+  const database: TestDatabase = await createTestDatabase();
+  const queuePrefix = createQueuePrefix();
+  const removeData = async () => {
+    await database.drop();
+    await deleteRedisKeys(queuePrefix);
+  };
+  let started: LeadRelayApps;
+  try {
+    started = await startLeadRelayApps({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      DISPATCH_RETRY_SCHEDULE: '50ms,50ms,50ms,100ms,100ms,100ms,100ms',
+      ...extraEnv,
+    });
+  } catch (error) {
+    await removeData();
+    throw error;
+  }
   return {
-    intakeUrl: `http://127.0.0.1:${intakePort}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
+    intakeUrl: started.intakeUrl,
+    adminUrl: started.adminUrl,
     databaseUrl: database.url,
     queuePrefix,
-    apps,
-    stop,
+    apps: started.apps,
+    stop: async () => {
+      await started.stop();
+      await removeData();
+    },
   };
 }
 
