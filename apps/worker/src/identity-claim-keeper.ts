@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DatabaseClient } from '@leadrelay/db';
-import { identityKeys } from '@leadrelay/lead';
+import { identityClaimRedisKey, identityKeys } from '@leadrelay/lead';
 import type { ClaimRepair } from './lead-batch-plan.ts';
 
 export interface IdentityClaimKeeperOptions {
   redis: Redis;
   db: DatabaseClient;
-  /** QUEUE_PREFIX: intake's claims live under `<prefix>:identity:`. */
+  /** QUEUE_PREFIX: intake's claims live under it (see identityClaimRedisKey). */
   keyPrefix: string;
   /** Leads read and claims written per round trip while restoring. */
   pageSize?: number;
@@ -37,7 +37,7 @@ return 0
 
 /**
  * Keeps intake's duplicate decision true to PostgreSQL. Intake claims identity keys in Redis
- * (apps/intake/src/services/identity-claims.ts: `<prefix>:identity:<key>` holds the lead id);
+ * (apps/intake/src/services/identity-claims.ts; identityClaimRedisKey holds the lead id);
  * Redis may lose them (a restart without persistence). Then every known person would look new
  * until claimed again, so the worker puts back a claim for every stored lead, with SET NX so a
  * claim intake made meanwhile wins. A marker key tells whether Redis still holds the restored
@@ -117,6 +117,6 @@ export class IdentityClaimKeeper {
   }
 
   #claimKey(identityKey: string): string {
-    return `${this.#keyPrefix}:identity:${identityKey}`;
+    return identityClaimRedisKey(this.#keyPrefix, identityKey);
   }
 }

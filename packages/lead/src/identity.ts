@@ -12,6 +12,14 @@ export function identityKeys(lead: Pick<NormalizedLead, 'email' | 'phone'>): str
   return keys;
 }
 
+/**
+ * The Redis key that holds the id of the lead an identity key belongs to: intake claims it, the
+ * worker repairs and restores it. `queuePrefix` is QUEUE_PREFIX, so each deployment has its own.
+ */
+export function identityClaimRedisKey(queuePrefix: string, identityKey: string): string {
+  return `${queuePrefix}:identity:${identityKey}`;
+}
+
 // One-shot `crypto.hash` gives the same digest as `createHash().update().digest()` at about half
 // the cost (no Hash object per key); two keys per lead add up in a 1,000-lead batch.
 function digest(value: string): string {

@@ -17,7 +17,7 @@ export type {
   NormalizeOptions,
   NormalizeResult,
 } from './canonical-lead.ts';
-export { identityKeys } from './identity.ts';
+export { identityClaimRedisKey, identityKeys } from './identity.ts';
 export { buildLeadDocument, serializeLeadDocument } from './lead-document.ts';
 export type {
   LeadAction,

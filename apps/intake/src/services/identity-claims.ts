@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { identityClaimRedisKey } from '@leadrelay/lead';
 
 /** One lead's identity keys (hashed email and phone) and the id it would get if new. */
 export interface ClaimRequest {
@@ -105,6 +106,6 @@ export class IdentityClaims {
   }
 
   #redisKey(identityKey: string): string {
-    return `${this.keyPrefix}:identity:${identityKey}`;
+    return identityClaimRedisKey(this.keyPrefix, identityKey);
   }
 }
