@@ -25,6 +25,8 @@ export interface PreparedDelivery {
   deliveryId: string;
   destinationId: string;
   messageId: string;
+  /** Attempts recorded so far, over every run. */
+  attemptCount: number;
   url: string;
   timeoutMs: number;
   maxConcurrency: number;
@@ -101,6 +103,7 @@ export class DeliveryAttempter {
         deliveryId,
         destinationId: row.destination_id,
         messageId: row.message_id,
+        attemptCount: row.attempt_count,
         url: row.url,
         timeoutMs: row.timeout_ms,
         maxConcurrency: row.max_concurrency,

@@ -13,9 +13,9 @@ export const deliveryJobAttemptCeiling = 100;
 export const deliveryBackoffType = 'delivery-schedule';
 
 /**
- * Job options of one run of a delivery. The first run's job id is the delivery's own, so fanning
- * an event out twice adds one job; replays and resumes name their run, since BullMQ keeps finished
- * jobs and would ignore a second job with the first one's id.
+ * Job options of one run of a delivery. The first run's job id is the delivery's own, so adding it
+ * twice adds one job; replays and resumes name their run, since BullMQ keeps finished jobs and
+ * would ignore a second job with the first one's id.
  */
 export function deliveryJobOptions(deliveryId: string, run?: string): JobsOptions & { jobId: string } {
   return {
@@ -23,4 +23,13 @@ export function deliveryJobOptions(deliveryId: string, run?: string): JobsOption
     attempts: deliveryJobAttemptCeiling,
     backoff: { type: deliveryBackoffType },
   };
+}
+
+/**
+ * True for the job of a delivery's first run. Its fan-out job may have made the run's first attempt
+ * before adding it (see FirstAttempts), so the attempts this run has made are the delivery's
+ * recorded ones, not the job's `attemptsMade`. A replay or resume starts a run of its own at zero.
+ */
+export function isFirstRunJob(jobId: string | undefined, deliveryId: string): boolean {
+  return jobId === deliveryJobOptions(deliveryId).jobId;
 }

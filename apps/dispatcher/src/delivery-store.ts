@@ -6,6 +6,8 @@ import { MicroBatcher } from './micro-batcher.ts';
 export interface DeliveryRow {
   id: string;
   status: string;
+  /** Attempts recorded so far, over every run. */
+  attempt_count: number;
   message_id: string;
   destination_id: string;
   url: string;
@@ -113,7 +115,7 @@ export class DeliveryStore {
 
   async #loadMany(ids: string[]): Promise<(DeliveryRow | undefined)[]> {
     const rows = await this.#db.$queryRaw<DeliveryRow[]>`
-      SELECT d.id::text AS id, d.status::text AS status, d.message_id::text AS message_id, d.destination_id::text AS destination_id,
+      SELECT d.id::text AS id, d.status::text AS status, d.attempt_count, d.message_id::text AS message_id, d.destination_id::text AS destination_id,
              t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
              t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL) AS active, e.document, e.request_id,
              (d.status = 'pending' AND d.attempt_count = 0 AND EXISTS (

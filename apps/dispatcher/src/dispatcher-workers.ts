@@ -1,18 +1,33 @@
-import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadrelay/observability';
-import { DeliverPayload, FanOutEventPayload, cappedExponentialBackoffMs, parseJobPayload, queueNames, type QueueRegistry } from '@leadrelay/queue';
+import {
+  DeliverPayload,
+  FanOutEventPayload,
+  FanOutEventsPayload,
+  cappedExponentialBackoffMs,
+  jobCatalog,
+  parseJobPayload,
+  queueNames,
+  type QueueRegistry,
+} from '@leadrelay/queue';
 import { SecretDecryptionError } from '@leadrelay/credentials';
 import type { EventFanOut } from './event-fan-out.ts';
 import { RetryableDeliveryError, type DeliveryAttempter, type PreparedDelivery } from './delivery-attempt.ts';
 import type { DestinationSlots } from './destination-slots.ts';
-import { deliveryJobOptions } from './delivery-jobs.ts';
-import { MicroBatcher } from './micro-batcher.ts';
+import { isFirstRunJob } from './delivery-jobs.ts';
+import { DeliveryJobEnqueuer } from './delivery-job-enqueuer.ts';
+import { ParkedJobPromoter } from './parked-job-promoter.ts';
+import { FirstAttempts } from './first-attempts.ts';
+import { ConcurrencyLimiter } from './concurrency-limiter.ts';
 
 export interface DispatcherWorkersOptions {
   connection: Redis;
   prefix: string;
-  /** Deliveries in flight at once in this process, over all destinations. */
+  /**
+   * Delivery jobs in flight at once in this process, over all destinations; and, apart from them,
+   * first attempts made by fan-out jobs at once.
+   */
   concurrency: number;
   /** Waits before attempts 2..n, in ms. */
   retryDelaysMs: number[];
@@ -33,41 +48,53 @@ const parkSafetyDelayMs = 30_000;
 const orderWaitLimitMs = 15 * 60_000;
 /** When this process cannot reach PostgreSQL or Redis, a delivery is tried again after this. */
 const infrastructureRetryDelayMs = 5_000;
+/** Fan-out jobs run at once in this process. */
+const fanOutJobConcurrency = 8;
 
-/** The two consumers of the dispatcher: event fan-out, and deliveries. */
+/** The two consumers of the dispatcher: event fan-out (with first attempts), and deliveries. */
 export function createDispatcherWorkers(options: DispatcherWorkersOptions): Worker[] {
   const { fanOut, attempter, slots, queues, logger, retryDelaysMs } = options;
   const deliveriesQueue = queues.queue(queueNames.deliveries);
-
-  // The delivery jobs of fan-out jobs running at once go to Redis in one round trip.
-  const deliveryJobs = new MicroBatcher<string[], void>({
-    run: async (batches) => {
-      const deliveryIds = [...new Set(batches.flat())];
-      await queues.enqueueBulk(
-        'deliver',
-        deliveryIds.map((deliveryId) => ({ payload: { deliveryId }, options: deliveryJobOptions(deliveryId) })),
-      );
-      return batches.map(() => undefined);
-    },
-    maxBatchSize: 100,
-    maxConcurrentBatches: 2,
+  const promoter = new ParkedJobPromoter({ queue: deliveriesQueue, logger });
+  const deliveryJobs = new DeliveryJobEnqueuer({ queues });
+  const firstAttempts = new FirstAttempts({
+    attempter,
+    slots,
+    jobs: deliveryJobs,
+    promoter,
+    limiter: new ConcurrencyLimiter(options.concurrency),
+    retryDelaysMs,
+    leaseGraceMs,
+    logger,
   });
 
   const fanOutWorker = new Worker(
     queueNames.events,
     async (job: Job) => {
-      const { eventId } = parseJobPayload(FanOutEventPayload, job);
-      const { deliveryIds } = await fanOut.fanOut(eventId);
-      await deliveryJobs.submit(deliveryIds);
-      return { deliveries: deliveryIds.length };
+      const eventIds = eventIdsOf(job);
+      const created = await fanOut.fanOut(eventIds);
+      if (job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0) {
+        // An earlier run stopped part-way: what it left pending gets a delivery job (a no-op for one
+        // that has its job already), and nothing is attempted here, since a delivery of the earlier
+        // run may already be with its job.
+        const left = await fanOut.leftByInterruptedRun(eventIds);
+        await Promise.all(left.map(({ deliveryId, nextAttemptAt }) => deliveryJobs.enqueue({ deliveryId, runAt: nextAttemptAt ?? undefined })));
+        return { deliveries: created.length, handedOver: left.length };
+      }
+      return { deliveries: created.length, ...(await firstAttempts.run(created)) };
     },
     {
       connection: options.connection,
       prefix: options.prefix,
-      // Fan-out jobs mostly wait for the shared statement of their batch (EventFanOut): many at once
-      // make large batches, and the batches in flight, not this, bound the load on PostgreSQL.
-      concurrency: 200,
+      // A job carries up to a committed worker batch of events; its first attempts are bounded by
+      // DISPATCHER_CONCURRENCY (FirstAttempts), so a few jobs at once keep that many in flight.
+      concurrency: fanOutJobConcurrency,
       autorun: false,
+      // A dispatcher killed mid-attempt leaves its fan-out job stalled; the next run hands what
+      // is left to delivery jobs, which send it again with the same message id.
+      lockDuration: options.stalledAfterMs,
+      stalledInterval: options.stalledAfterMs,
+      maxStalledCount: 10,
       settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoffMs(attemptsMade) },
     },
   );
@@ -79,17 +106,19 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
       // Saturated: wait in BullMQ's delayed set, holding no worker, until a slot is handed over.
       await job.moveToDelayed(Date.now() + parkSafetyDelayMs, token);
       const runnable = await slots.park(delivery.destinationId, job.id!, delivery.maxConcurrency, parkSafetyDelayMs * 2);
-      await promote(deliveriesQueue, runnable, logger);
+      await promoter.promote(runnable);
       throw new DelayedError();
     }
     try {
       const attemptsAllowed = Math.min(job.opts.attempts ?? 1, retryDelaysMs.length + 1);
+      // A first run's first attempt may have been made by its fan-out job (see isFirstRunJob).
+      const attemptsMadeInRun = isFirstRunJob(job.id, delivery.deliveryId) ? delivery.attemptCount : job.attemptsMade;
       return await attempter.attempt(delivery, {
-        isFinalAttempt: job.attemptsMade + 1 >= attemptsAllowed,
-        retryDelayMs: retryDelaysMs[Math.min(job.attemptsMade, retryDelaysMs.length - 1)] ?? 0,
+        isFinalAttempt: attemptsMadeInRun + 1 >= attemptsAllowed,
+        retryDelayMs: retryDelaysMs[Math.min(attemptsMadeInRun, retryDelaysMs.length - 1)] ?? 0,
       });
     } finally {
-      await promote(deliveriesQueue, await slots.release(lease, delivery.maxConcurrency), logger);
+      await promoter.promote(await slots.release(lease, delivery.maxConcurrency));
     }
   }
 
@@ -156,17 +185,9 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
   return [fanOutWorker, deliveryWorker];
 }
 
-/** Moves parked jobs that may run now back to waiting. */
-async function promote(queue: Queue, jobIds: string[], logger: Logger): Promise<void> {
-  for (const jobId of jobIds) {
-    const job = await queue.getJob(jobId);
-    try {
-      await job?.promote();
-    } catch (error) {
-      // A parked job that already left the delayed set (its safety delay ran out, or it was
-      // removed) needs no promotion.
-      if ((error as { code?: unknown }).code !== -3) throw error;
-      logger.debug({ jobId }, 'parked job was no longer delayed');
-    }
-  }
+/** The events of a fan-out job: `fan-out-events`, or `fan-out-event` enqueued by a worker from before it. */
+function eventIdsOf(job: Job): string[] {
+  if (job.name === jobCatalog.fanOutEvents.name) return parseJobPayload(FanOutEventsPayload, job).eventIds;
+  if (job.name === jobCatalog.fanOutEvent.name) return [parseJobPayload(FanOutEventPayload, job).eventId];
+  throw new UnrecoverableError(`the events queue has no job named ${job.name}`);
 }

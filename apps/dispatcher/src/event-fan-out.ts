@@ -1,17 +1,14 @@
 import type { DatabaseClient } from '@leadrelay/db';
-import { MicroBatcher } from './micro-batcher.ts';
 
-export interface FanOutResult {
-  /** Deliveries to send, in the order of their events. */
-  deliveryIds: string[];
+/** A pending delivery an interrupted fan-out run may have left without a job. */
+export interface LeftDelivery {
+  deliveryId: string;
+  /** The next attempt recorded after a failed first attempt; null when none was made. */
+  nextAttemptAt: Date | null;
 }
 
 export interface EventFanOutOptions {
   db: DatabaseClient;
-  /** Events fanned out by one statement at most. */
-  maxBatchSize?: number;
-  /** Fan-out statements running at once at most. */
-  maxConcurrentBatches?: number;
 }
 
 /**
@@ -22,35 +19,34 @@ export interface EventFanOutOptions {
  * Fan-out jobs run concurrently, so a lead's `activity_added` may be fanned out before its
  * `created`. To keep deliveries in event order, fanning out an event first fans out the lead's
  * earlier events that are not fanned out yet, under row locks taken in event order, in the same
- * statement. The events of fan-out jobs running at once share that statement (see MicroBatcher).
+ * statement. One statement serves all the events of a fan-out job.
  */
 export class EventFanOut {
   readonly #db: DatabaseClient;
-  readonly #batches: MicroBatcher<string, FanOutResult>;
 
-  constructor({ db, maxBatchSize = 200, maxConcurrentBatches = 2 }: EventFanOutOptions) {
+  constructor({ db }: EventFanOutOptions) {
     this.#db = db;
-    this.#batches = new MicroBatcher({ run: (eventIds) => this.#fanOutMany(eventIds), maxBatchSize, maxConcurrentBatches });
   }
 
-  fanOut(eventId: string): Promise<FanOutResult> {
-    return this.#batches.submit(eventId);
-  }
-
-  async #fanOutMany(eventIds: string[]): Promise<FanOutResult[]> {
+  /**
+   * Fans the events out and returns the deliveries this call created, in event order. Each is
+   * created by exactly one call, so their first attempt is the caller's (see FirstAttempts); the
+   * deliveries of events another call fanned out are that call's.
+   */
+  async fanOut(eventIds: string[]): Promise<string[]> {
     const now = new Date();
     // One statement, so one transaction. A concurrent statement waiting for one of these row locks
     // finds the event fanned out once it gets the lock, and leaves it.
-    const fannedOut = await this.#db.$queryRaw<{ id: string }[]>`
+    const created = await this.#db.$queryRaw<{ id: string }[]>`
       WITH locked AS (
-        SELECT e.id FROM events e
+        SELECT e.id, e.sequence FROM events e
         JOIN (SELECT lead_id, max(sequence) AS upto FROM events WHERE id = ANY (${eventIds}::uuid[]) GROUP BY lead_id) batch
           ON batch.lead_id = e.lead_id AND e.sequence <= batch.upto
         WHERE e.fanned_out_at IS NULL
         ORDER BY e.sequence
         FOR UPDATE OF e
       ), created AS (
-        -- Deliveries start pending even for a disabled destination: the delivery job pauses them
+        -- Deliveries start pending even for a disabled destination: their first attempt pauses them
         -- under a lock on the destination, which enabling it respects (see DeliveryStore).
         INSERT INTO deliveries (id, event_id, destination_id, message_id, status, created_at, updated_at)
         SELECT gen_random_uuid(), e.id, t.id, gen_random_uuid(), 'pending', ${now}::timestamp(3), ${now}::timestamp(3)
@@ -60,36 +56,30 @@ export class EventFanOut {
          AND e.type = ANY (t.events)
          AND (cardinality(t.sources) = 0 OR e.partner_slug = ANY (t.sources))
          AND t.created_at <= e.created_at
-        ORDER BY e.sequence
         ON CONFLICT (event_id, destination_id) DO NOTHING
+        RETURNING id, event_id
+      ), marked AS (
+        UPDATE events SET fanned_out_at = ${now}::timestamp(3) FROM locked WHERE events.id = locked.id
       )
-      UPDATE events SET fanned_out_at = ${now}::timestamp(3) FROM locked WHERE events.id = locked.id
-      RETURNING events.id::text AS id`;
+      SELECT created.id::text AS id FROM created JOIN locked ON locked.id = created.event_id
+      ORDER BY locked.sequence, created.id`;
+    return created.map((row) => row.id);
+  }
 
-    // Read after the commit, so deliveries another statement made are seen too. Each job gets its own
-    // event's deliveries, even when another job's fan-out made them (if that job stopped before
-    // enqueueing, this one does it; job ids make it happen once), and those of the earlier events
-    // of its lead that this batch fanned out.
-    const fannedOutIds = fannedOut.map((row) => row.id);
-    const rows = await this.#db.$queryRaw<{ id: string | null; event_id: string; lead_id: string; sequence: bigint; is_input: boolean }[]>`
-      SELECT d.id::text AS id, e.id::text AS event_id, e.lead_id::text AS lead_id, e.sequence, e.id = ANY (${eventIds}::uuid[]) AS is_input
-      FROM events e
-      LEFT JOIN deliveries d ON d.event_id = e.id AND d.status = 'pending' AND d.attempt_count = 0
-      WHERE e.id = ANY (${[...new Set([...fannedOutIds, ...eventIds])]}::uuid[])
-      ORDER BY e.sequence, d.created_at`;
-    const fannedOutNow = new Set(fannedOutIds);
-    const inputs = new Map(rows.filter((row) => row.is_input).map((row) => [row.event_id, row]));
-    return eventIds.map((eventId) => {
-      const event = inputs.get(eventId);
-      if (!event) return { deliveryIds: [] };
-      const deliveryIds = rows
-        .filter(
-          (row) =>
-            row.id !== null &&
-            (row.event_id === eventId || (fannedOutNow.has(row.event_id) && row.lead_id === event.lead_id && row.sequence <= event.sequence)),
-        )
-        .map((row) => row.id!);
-      return { deliveryIds: [...new Set(deliveryIds)] };
-    });
+  /**
+   * The deliveries a run of a fan-out job for these events that stopped part-way (killed, or failed
+   * on PostgreSQL or Redis) may have left without a job: pending ones of these events and of the
+   * earlier events of their leads (the statement that fanned them out may have been this job's)
+   * that have had no attempt, or one whose retry job may not have been added. In event order.
+   */
+  async leftByInterruptedRun(eventIds: string[]): Promise<LeftDelivery[]> {
+    const rows = await this.#db.$queryRaw<{ id: string; next_attempt_at: Date | null }[]>`
+      SELECT d.id::text AS id, d.next_attempt_at
+      FROM (SELECT lead_id, max(sequence) AS upto FROM events WHERE id = ANY (${eventIds}::uuid[]) GROUP BY lead_id) batch
+      JOIN events e ON e.lead_id = batch.lead_id AND e.sequence <= batch.upto
+      JOIN deliveries d ON d.event_id = e.id
+      WHERE d.status = 'pending' AND (d.attempt_count = 0 OR (d.attempt_count = 1 AND d.next_attempt_at IS NOT NULL))
+      ORDER BY e.sequence, d.id`;
+    return rows.map((row) => ({ deliveryId: row.id, nextAttemptAt: row.next_attempt_at }));
   }
 }
