@@ -3,6 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerHarness } from '../support/worker-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
 
+/** The event ids the fan-out jobs in the events queue carry, whatever their state (one `fan-out-events` job per committed batch). */
+async function fanOutEventIds(harness: WorkerHarness): Promise<string[]> {
+  const jobs = await harness.events.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized']);
+  return jobs.flatMap((job) => (job.data as { eventIds: string[] }).eventIds);
+}
+
 // A killed worker's jobs come back to the queue once their locks expire; short locks keep the test short.
 const crashEnv = { WORKER_JOB_LOCK_DURATION: '2s', WORKER_STALLED_INTERVAL: '1s', OUTBOX_SWEEP_INTERVAL: '500ms' };
 
@@ -19,7 +25,7 @@ describe('the worker killed or stopped in the middle of its work', () => {
 
   const storedCount = async () => Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM raw_submissions'))[0]!.n);
 
-  /** Every accepted submission stored exactly once, every lead once, every event in Redis exactly once. */
+  /** Every accepted submission stored exactly once, every lead once, every event in a fan-out job in Redis. */
   async function expectEverythingStoredOnce(submissions: number, leads: number): Promise<void> {
     const [stored] = await harness.query<{ submissions: string; distinct_submissions: string; leads: string; distinct_emails: string }>(
       `SELECT (SELECT count(*) FROM raw_submissions) AS submissions, (SELECT count(DISTINCT id) FROM raw_submissions) AS distinct_submissions,
@@ -37,8 +43,9 @@ describe('the worker killed or stopped in the middle of its work', () => {
     await waitFor(async () => (await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE enqueued_at IS NULL'))[0]!.n === '0', {
       description: 'every event marked enqueued',
     });
-    const eventJobIds = (await harness.query<{ id: string }>('SELECT id FROM events')).map((row) => `event-${row.id}`).sort();
-    expect(await harness.fanOutJobIds()).toEqual(eventJobIds);
+    // An event may be in two jobs (the sweep regroups what a crash left behind); fan-out makes its deliveries once.
+    const eventIds = (await harness.query<{ id: string }>('SELECT id FROM events')).map((row) => row.id).sort();
+    expect([...new Set(await fanOutEventIds(harness))].sort()).toEqual(eventIds);
   }
 
   it('loses nothing and stores nothing twice when killed with SIGKILL mid-batch and restarted', async () => {
@@ -60,12 +67,14 @@ describe('the worker killed or stopped in the middle of its work', () => {
     // Killed with work left: jobs it held are still active in Redis, their locks running out.
     expect(await storedCount()).toBeLessThan(total);
 
-    // A crash between a commit and its enqueue, as the outbox sweep must repair it.
-    const leftBehind = await harness.query<{ id: string }>('SELECT id FROM events ORDER BY sequence LIMIT 20');
-    await harness.query(`UPDATE events SET enqueued_at = NULL, created_at = created_at - interval '1 minute' WHERE id = ANY($1::uuid[])`, [
-      leftBehind.map((row) => row.id),
-    ]);
-    await harness.events.remove(`event-${leftBehind[0]!.id}`);
+    // A crash between a commit and its enqueue, as the outbox sweep must repair it: the events of a
+    // committed batch not marked enqueued, and their fan-out job not in Redis.
+    const [firstEvent] = await harness.query<{ id: string }>('SELECT id FROM events ORDER BY sequence LIMIT 1');
+    const jobs = await harness.events.getJobs(['waiting']);
+    const lost = jobs.find((job) => (job.data as { eventIds: string[] }).eventIds.includes(firstEvent!.id))!;
+    const leftBehind = (lost.data as { eventIds: string[] }).eventIds;
+    await harness.query(`UPDATE events SET enqueued_at = NULL, created_at = created_at - interval '1 minute' WHERE id = ANY($1::uuid[])`, [leftBehind]);
+    await harness.events.remove(lost.id!);
 
     const second = await harness.startWorkerProcess();
     const counts = await harness.waitForCompleted(Math.min(total, 10_000), 120_000);

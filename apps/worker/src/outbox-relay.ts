@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { DatabaseClient } from '@leadrelay/db';
-import { jobIdFor, type QueueRegistry } from '@leadrelay/queue';
+import { jobIdFor, maxEventsPerJob, type QueueRegistry } from '@leadrelay/queue';
 
 export interface OutboxRelayOptions {
   db: DatabaseClient;
@@ -12,9 +13,14 @@ export interface OutboxRelayOptions {
 
 /**
  * Moves committed events from PostgreSQL to Redis. Events are enqueued right after their
- * transaction commits; `sweep` finds the ones a crash left between the two. Job ids are the
- * event ids, so enqueueing an event twice adds one job (and a fan-out that runs twice creates
- * each delivery once: deliveries are unique per event and destination).
+ * transaction commits, a committed batch's events in one `fan-out-events` job; `sweep` finds the
+ * ones a crash left between the two.
+ *
+ * A job's id is a digest of its event ids, so enqueueing the same batch twice adds one job. A
+ * different grouping of the same events (the sweep regroups what a crash left behind) gets another
+ * id and fans out again, which is harmless: a delivery is unique per event and destination, and an
+ * event is fanned out once. An id taken from the first event alone would be wrong here: a sweep
+ * batch starting with the same event but holding more would be ignored, and its other events lost.
  */
 export class OutboxRelay {
   readonly #db: DatabaseClient;
@@ -29,15 +35,16 @@ export class OutboxRelay {
     this.#batchSize = batchSize;
   }
 
-  /** Adds the fan-out jobs in one round trip, then marks the events enqueued. */
+  /** Adds one fan-out job per `maxEventsPerJob` events, in one round trip, then marks the events enqueued. */
   async enqueue(eventIds: readonly string[]): Promise<void> {
     if (eventIds.length === 0) return;
-    await this.#queues.enqueueBulk(
-      'fanOutEvent',
-      eventIds.map((eventId) => ({ payload: { eventId }, options: { jobId: jobIdFor('event', eventId) } })),
-      // Event ids are uuids this worker generated or read back from the events table.
-      { payloadsValidated: true },
-    );
+    const jobs = [];
+    for (let start = 0; start < eventIds.length; start += maxEventsPerJob) {
+      const chunk = eventIds.slice(start, start + maxEventsPerJob);
+      jobs.push({ payload: { eventIds: chunk }, options: { jobId: fanOutJobId(chunk) } });
+    }
+    // Event ids are uuids this worker generated or read back from the events table.
+    await this.#queues.enqueueBulk('fanOutEvents', jobs, { payloadsValidated: true });
     await this.#db.$executeRaw`UPDATE events SET enqueued_at = now() WHERE id = ANY(${eventIds}::uuid[]) AND enqueued_at IS NULL`;
   }
 
@@ -57,4 +64,9 @@ export class OutboxRelay {
       found += events.length;
     }
   }
+}
+
+/** `events-<digest of the ids in order>`: the same batch always gets the same id, another batch another. */
+export function fanOutJobId(eventIds: readonly string[]): string {
+  return jobIdFor('events', createHash('sha256').update(eventIds.join(',')).digest('hex').slice(0, 32));
 }
