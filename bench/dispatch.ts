@@ -3,11 +3,12 @@
  * receiver (fan-out, signing, the POST, the attempt record), next to raw undici POSTs to the same
  * receiver measured in the same run.
  *
- *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1]
+ *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1] [--events-per-job 500]
  *
  * Events are written straight to a fresh database (migrated with `prisma migrate deploy`), one
  * lead each, so per-lead ordering never serializes them; their fan-out jobs are enqueued before
- * the dispatcher starts. Everything is removed afterwards. `runDispatchBench` is what
+ * the dispatcher starts, `--events-per-job` in each (`fan-out-events`, as the worker enqueues a
+ * committed batch's events; 500 is the worker's default batch size). Everything is removed afterwards. `runDispatchBench` is what
  * `bench/run.ts` calls.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ import { AppProcess } from '../test/support/app-process.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { insertTestPartner } from '../test/support/test-partner.ts';
 import { ArrivalReceiver } from './arrival-receiver.ts';
+import { CpuMeter, postgresName, redisName, type CpuSnapshot } from './cpu-meter.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { measureUndiciPostLimit } from './undici-post-limit.ts';
@@ -30,6 +32,8 @@ export interface DispatchBenchOptions {
   events?: number;
   /** Destinations every event goes to. */
   destinations?: number;
+  /** Events in one fan-out job. */
+  eventsPerJob?: number;
   /** DISPATCHER_CONCURRENCY of the dispatcher under test, and requests in flight for the raw undici run. */
   concurrency?: number;
   /** Length of the raw undici run, in seconds (`pnpm bench`'s --duration-seconds). */
@@ -51,6 +55,16 @@ export interface DispatchBenchResult {
   rawUndiciPostsPerSecond: number;
   /** deliveriesPerSecond / rawUndiciPostsPerSecond. */
   ratioToRawUndici: number;
+  /**
+   * CPU ms per delivery, from the first arrival to the last record, of the dispatcher, this run's
+   * PostgreSQL backends and Redis (the whole server, so other users of it count too). Steadier
+   * than deliveries/s on a shared machine.
+   */
+  cpuMsPerDelivery: { dispatcher: number; postgres: number; redis: number };
+  /** CPU ms per POST of the raw undici process: the floor of the dispatcher's own figure. */
+  rawUndiciCpuMsPerPost: number;
+  /** cpuMsPerDelivery.dispatcher / rawUndiciCpuMsPerPost. */
+  dispatcherCpuRatioToRawUndici: number;
   targetDeliveriesPerSecond: number;
   meetsTarget: boolean;
 }
@@ -61,6 +75,7 @@ const secretEncryptionKey = 'bench-only-secret-encryption-key-0123456789';
 export async function runDispatchBench(options: DispatchBenchOptions = {}): Promise<DispatchBenchResult> {
   const eventCount = options.events ?? 20_000;
   const destinationCount = options.destinations ?? 1;
+  const eventsPerJob = options.eventsPerJob ?? 500;
   const concurrency = options.concurrency ?? 200;
   const durationSeconds = options.durationSeconds ?? 5;
   const log = options.log ?? (() => {});
@@ -78,12 +93,11 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     await sql.connect();
     log(`writing ${eventCount} leads and events, ${destinationCount} destination(s)...`);
     const eventIds = await writeEvents(sql, database.url, receiver.url, eventCount, destinationCount);
-    for (let start = 0; start < eventIds.length; start += 1_000) {
-      await queues.enqueueBulk(
-        'fanOutEvent',
-        eventIds.slice(start, start + 1_000).map((eventId) => ({ payload: { eventId }, options: { jobId: jobIdFor('event', eventId) } })),
-      );
+    const jobs = [];
+    for (let start = 0; start < eventIds.length; start += eventsPerJob) {
+      jobs.push({ payload: { eventIds: eventIds.slice(start, start + eventsPerJob) }, options: { jobId: jobIdFor('events', randomUUID()) } });
     }
+    await queues.enqueueBulk('fanOutEvents', jobs);
 
     log(`delivering ${deliveryCount}...`);
     const arrivals: number[] = [];
@@ -116,6 +130,11 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
       }, 1);
     });
     await dispatcher.start();
+    const cpuMeter = new CpuMeter({ pids: { dispatcher: dispatcher.pid }, databaseUrl: database.url, databaseName: database.name, redisUrl: benchRedisUrl });
+    await cpuMeter.start();
+    // Start-up is not counted; deliveries made before this snapshot are left out of the divisor.
+    const cpuBefore: CpuSnapshot = await cpuMeter.snapshot();
+    const countAtCpuBefore = receiver.requestCount;
     await firstArrival;
     const firstCount = receiver.requestCount;
     const deadlineMs = performance.now() + Math.max(120_000, deliveryCount);
@@ -128,12 +147,21 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     const deliveriesPerSecond = (deliveryCount - firstCount) / seconds;
     log(`dispatcher: ${Math.round(deliveriesPerSecond)} deliveries/s (per second: ${arrivals.map((count, index) => count - (arrivals[index - 1] ?? 0)).join(', ')})`);
     await waitUntilRecorded(sql, deliveryCount);
+    // Before the dispatcher stops: its PostgreSQL backends go with it.
+    const cpu = CpuMeter.between(cpuBefore, await cpuMeter.snapshot());
+    await cpuMeter.stop();
+    const cpuMsPerDelivery = (name: string) => ((cpu.coresBusy.get(name) ?? Number.NaN) * cpu.wallSeconds * 1000) / (deliveryCount - countAtCpuBefore);
+    const dispatcherCpuMsPerDelivery = cpuMsPerDelivery('dispatcher');
+    log(
+      `CPU ms per delivery: dispatcher ${dispatcherCpuMsPerDelivery.toFixed(3)}, postgres ${cpuMsPerDelivery(postgresName).toFixed(3)}, ` +
+        `redis ${cpuMsPerDelivery(redisName).toFixed(3)}`,
+    );
     await dispatcher.stop();
     dispatcher = undefined;
 
     log(`raw undici POSTs for ${durationSeconds} s...`);
     const raw = await measureUndiciPostLimit({ receiverUrl: receiver.url, durationSeconds, inFlight: concurrency });
-    log(`raw undici: ${Math.round(raw.postsPerSecond)} POSTs/s`);
+    log(`raw undici: ${Math.round(raw.postsPerSecond)} POSTs/s, ${raw.cpuMsPerPost.toFixed(3)} CPU ms per POST`);
     return {
       events: eventCount,
       destinations: destinationCount,
@@ -143,6 +171,9 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
       deliveriesPerSecond,
       rawUndiciPostsPerSecond: raw.postsPerSecond,
       ratioToRawUndici: deliveriesPerSecond / raw.postsPerSecond,
+      cpuMsPerDelivery: { dispatcher: dispatcherCpuMsPerDelivery, postgres: cpuMsPerDelivery(postgresName), redis: cpuMsPerDelivery(redisName) },
+      rawUndiciCpuMsPerPost: raw.cpuMsPerPost,
+      dispatcherCpuRatioToRawUndici: dispatcherCpuMsPerDelivery / raw.cpuMsPerPost,
       targetDeliveriesPerSecond,
       meetsTarget: deliveriesPerSecond >= targetDeliveriesPerSecond,
     };
@@ -227,6 +258,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     options: {
       events: { type: 'string', default: '20000' },
       destinations: { type: 'string', default: '1' },
+      'events-per-job': { type: 'string', default: '500' },
       concurrency: { type: 'string', default: '200' },
       'duration-seconds': { type: 'string', default: '5' },
     },
@@ -234,6 +266,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await runDispatchBench({
     events: Number(values.events),
     destinations: Number(values.destinations),
+    eventsPerJob: Number(values['events-per-job']),
     concurrency: Number(values.concurrency),
     durationSeconds: Number(values['duration-seconds']),
     log: (line) => process.stderr.write(`${line}\n`),
