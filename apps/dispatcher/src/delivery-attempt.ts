@@ -1,9 +1,9 @@
-import type { SecretBox } from '@leadrelay/credentials';
 import { recordDeliveryAttempt, type Logger } from '@leadrelay/observability';
 import { serializeLeadDocument, type LeadDocument } from '@leadrelay/lead';
 import { buildWebhookHeaders } from '@leadrelay/signing';
 import type { WebhookResult, WebhookSender } from './webhook-sender.ts';
 import type { AttemptRecord, DeliveryStore } from './delivery-store.ts';
+import type { DecryptedSecrets } from './decrypted-secrets.ts';
 
 /** Thrown after a failed attempt that will be retried on the schedule, at `retryAt`. */
 export class RetryableDeliveryError extends Error {
@@ -60,7 +60,8 @@ export interface AttemptContext {
 export interface DeliveryAttempterOptions {
   store: DeliveryStore;
   sender: WebhookSender;
-  secretBox: SecretBox;
+  /** Destination secrets, decrypted once per ciphertext. */
+  secrets: DecryptedSecrets;
   /** A destination failing this long without a success is disabled (DISPATCH_AUTO_DISABLE_AFTER). */
   autoDisableAfterMs: number;
   logger: Logger;
@@ -73,14 +74,14 @@ export interface DeliveryAttempterOptions {
 export class DeliveryAttempter {
   readonly #store: DeliveryStore;
   readonly #sender: WebhookSender;
-  readonly #secretBox: SecretBox;
+  readonly #secrets: DecryptedSecrets;
   readonly #autoDisableAfterMs: number;
   readonly #logger: Logger;
 
-  constructor({ store, sender, secretBox, autoDisableAfterMs, logger }: DeliveryAttempterOptions) {
+  constructor({ store, sender, secrets, autoDisableAfterMs, logger }: DeliveryAttempterOptions) {
     this.#store = store;
     this.#sender = sender;
-    this.#secretBox = secretBox;
+    this.#secrets = secrets;
     this.#autoDisableAfterMs = autoDisableAfterMs;
     this.#logger = logger;
   }
@@ -124,8 +125,8 @@ export class DeliveryAttempter {
       messageId: delivery.messageId,
       body,
       secrets: {
-        current: this.#secretBox.decrypt(delivery.secretCiphertext),
-        previous: delivery.previousSecretCiphertext ? this.#secretBox.decrypt(delivery.previousSecretCiphertext) : null,
+        current: this.#secrets.decrypt(delivery.secretCiphertext),
+        previous: delivery.previousSecretCiphertext ? this.#secrets.decrypt(delivery.previousSecretCiphertext) : null,
         switchAt: delivery.secretSwitchAt,
       },
     });

@@ -14,6 +14,7 @@ import { WebhookSender } from './webhook-sender.ts';
 import { createDispatcherWorkers } from './dispatcher-workers.ts';
 import { DestinationSlots } from './destination-slots.ts';
 import { DeliveryStore } from './delivery-store.ts';
+import { DecryptedSecrets } from './decrypted-secrets.ts';
 
 /** Starts fan-out and delivery consumers; `stop` lets in-flight deliveries finish, then closes. */
 export async function startDispatcherService(config: DispatcherEnv, logger: Logger): Promise<RunningService> {
@@ -30,7 +31,7 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
     retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE,
     stalledAfterMs: config.DISPATCH_STALLED_AFTER,
     fanOut: new EventFanOut({ db }),
-    attempter: new DeliveryAttempter({ store: new DeliveryStore({ db }), sender, secretBox, autoDisableAfterMs: config.DISPATCH_AUTO_DISABLE_AFTER, logger }),
+    attempter: new DeliveryAttempter({ store: new DeliveryStore({ db }), sender, secrets: new DecryptedSecrets({ secretBox }), autoDisableAfterMs: config.DISPATCH_AUTO_DISABLE_AFTER, logger }),
     slots: new DestinationSlots({ redis: producerConnection, prefix: config.QUEUE_PREFIX }),
     queues,
     logger,
