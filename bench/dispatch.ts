@@ -8,7 +8,9 @@
  * Events are written straight to a fresh database (migrated with `prisma migrate deploy`), one
  * lead each, so per-lead ordering never serializes them; their fan-out jobs are enqueued before
  * the dispatcher starts, `--events-per-job` in each (`fan-out-events`, as the worker enqueues a
- * committed batch's events; 500 is the worker's default batch size). Everything is removed afterwards. `runDispatchBench` is what
+ * committed batch's events; 500 is the worker's default batch size). `--events-per-job 1` enqueues
+ * single-event `fan-out-event` jobs, as a worker from before fan-out-events did (and as a dispatcher
+ * from before it needs, to compare with one). Everything is removed afterwards. `runDispatchBench` is what
  * `bench/run.ts` calls.
  */
 import { randomUUID } from 'node:crypto';
@@ -93,11 +95,20 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     await sql.connect();
     log(`writing ${eventCount} leads and events, ${destinationCount} destination(s)...`);
     const eventIds = await writeEvents(sql, database.url, receiver.url, eventCount, destinationCount);
-    const jobs = [];
-    for (let start = 0; start < eventIds.length; start += eventsPerJob) {
-      jobs.push({ payload: { eventIds: eventIds.slice(start, start + eventsPerJob) }, options: { jobId: jobIdFor('events', randomUUID()) } });
+    if (eventsPerJob === 1) {
+      for (let start = 0; start < eventIds.length; start += 1_000) {
+        await queues.enqueueBulk(
+          'fanOutEvent',
+          eventIds.slice(start, start + 1_000).map((eventId) => ({ payload: { eventId }, options: { jobId: jobIdFor('event', eventId) } })),
+        );
+      }
+    } else {
+      const jobs = [];
+      for (let start = 0; start < eventIds.length; start += eventsPerJob) {
+        jobs.push({ payload: { eventIds: eventIds.slice(start, start + eventsPerJob) }, options: { jobId: jobIdFor('events', randomUUID()) } });
+      }
+      await queues.enqueueBulk('fanOutEvents', jobs);
     }
-    await queues.enqueueBulk('fanOutEvents', jobs);
 
     log(`delivering ${deliveryCount}...`);
     const arrivals: number[] = [];
