@@ -30,6 +30,24 @@ describe('DestinationSlots', () => {
     expect(await otherSlots.acquire(destinationId, 4, 60_000)).toBeNull();
   });
 
+  it('answers acquires and releases made together, merged into one call per destination, as if made one by one', async () => {
+    const [destinationId, otherDestinationId] = [randomUUID(), randomUUID()];
+    const leases = await Promise.all([
+      ...Array.from({ length: 10 }, () => slots.acquire(destinationId, 4, 60_000)),
+      ...Array.from({ length: 3 }, () => slots.acquire(otherDestinationId, 2, 60_000)),
+    ]);
+    expect(leases.slice(0, 10).filter(Boolean)).toHaveLength(4);
+    expect(leases.slice(10).filter(Boolean)).toHaveLength(2);
+    expect(await slots.park(destinationId, 'job-a', 4, 60_000)).toEqual([]);
+    expect(await slots.park(destinationId, 'job-b', 4, 60_000)).toEqual([]);
+    // Two slots freed together: both parked jobs come back once, to one of the callers.
+    const granted = leases.slice(0, 10).filter((lease) => lease !== null);
+    const released = await Promise.all(granted.slice(0, 2).map((lease) => slots.release(lease, 4)));
+    expect(released.flat().sort()).toEqual(['job-a', 'job-b']);
+    expect(await slots.inFlight(destinationId)).toBe(2);
+    expect(await slots.inFlight(otherDestinationId)).toBe(2);
+  });
+
   it('hands a freed slot to the oldest parked job, and a job parked while a slot is free to itself', async () => {
     const destinationId = randomUUID();
     const lease = await slots.acquire(destinationId, 1, 60_000);

@@ -18,28 +18,36 @@ export interface SlotLease {
 // when they expire.
 const nowMsLua = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// Pops as many parked jobs as there are free slots; their ids come back to be promoted.
-const popParkedLua = `
-local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
+// Pops as many parked jobs as there are free slots (`max` is a Lua expression); their ids come back to be promoted.
+const popParkedLua = (max: string) => `
+local free = tonumber(${max}) - redis.call('ZCARD', KEYS[1])
 if free <= 0 then return {} end
 local ids = redis.call('ZRANGE', KEYS[2], 0, free - 1)
 if #ids > 0 then redis.call('ZREM', KEYS[2], unpack(ids)) end
 return ids`;
 
-// KEYS: leases, ARGV: token, max, leaseMs. Leases are scored by expiry: a dispatcher that dies
-// holding one gives it back when it expires.
+// KEYS: leases, ARGV: max, leaseMs, token... Leases are scored by expiry: a dispatcher that dies
+// holding one gives it back when it expires. Grants the first tokens while slots are free; returns
+// how many.
 const acquireLua = `${nowMsLua}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1`;
+local granted = math.min(math.max(tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1]), 0), #ARGV - 2)
+if granted == 0 then return 0 end
+local expiry = now + tonumber(ARGV[2])
+local members = {}
+for i = 1, granted do
+  members[#members + 1] = expiry
+  members[#members + 1] = ARGV[i + 2]
+end
+redis.call('ZADD', KEYS[1], unpack(members))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return granted`;
 
-// KEYS: leases, parked; ARGV: token, max.
+// KEYS: leases, parked; ARGV: max, token...
 const releaseLua = `${nowMsLua}
-redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[1], unpack(ARGV, 2))
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-${popParkedLua}`;
+${popParkedLua('ARGV[1]')}`;
 
 // KEYS: leases, parked; ARGV: jobId, max, parkTtlMs. A slot may have come free since the caller was
 // refused one; then this job (or an older parked one) is handed back at once.
@@ -47,7 +55,7 @@ const parkLua = `${nowMsLua}
 redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-${popParkedLua}`;
+${popParkedLua('ARGV[2]')}`;
 
 // KEYS: leases.
 const inFlightLua = `${nowMsLua}
@@ -58,10 +66,18 @@ interface LuaScript {
   sha: string;
 }
 
-interface ScriptCall {
+/** One call for the shared round trip. Acquires and releases of one destination are merged into one script call. */
+type SlotCall =
+  | { kind: 'acquire'; destinationId: string; maxConcurrency: number; leaseMs: number; token: string }
+  | { kind: 'release'; destinationId: string; maxConcurrency: number; token: string }
+  | { kind: 'script'; script: LuaScript; keys: string[]; args: (string | number)[] };
+
+/** A script call of the round trip and the slot calls it answers, in the order they were made. */
+interface MergedCall {
   script: LuaScript;
   keys: string[];
   args: (string | number)[];
+  calls: number[];
 }
 
 type CallOutcome = { value: unknown; error?: undefined } | { error: Error };
@@ -80,11 +96,14 @@ const inFlightScript = luaScript(inFlightLua);
  * (a sorted set of leases that expire), plus a FIFO of jobs parked while it is full. A job refused
  * a slot is moved to BullMQ's delayed set, so it holds no worker, and parked here; whoever frees
  * a slot promotes the oldest parked job. The delay is only a safety net for a lost promotion.
+ * The calls of the deliveries in flight share one round trip, and those that take or give back
+ * slots of the same destination share one script call: a Redis command per delivery and call would
+ * cost more than the rest of the round trip.
  */
 export class DestinationSlots {
   readonly #redis: Redis;
   readonly #prefix: string;
-  readonly #calls: MicroBatcher<ScriptCall, CallOutcome>;
+  readonly #calls: MicroBatcher<SlotCall, CallOutcome>;
 
   constructor({ redis, prefix }: DestinationSlotsOptions) {
     this.#redis = redis;
@@ -95,36 +114,77 @@ export class DestinationSlots {
   /** A slot, or null when `maxConcurrency` requests to the destination are in flight. */
   async acquire(destinationId: string, maxConcurrency: number, leaseMs: number): Promise<SlotLease | null> {
     const token = randomUUID();
-    const acquired = await this.#run(acquireScript, [this.#leasesKey(destinationId)], [token, maxConcurrency, Math.ceil(leaseMs)]);
+    const acquired = await this.#run({ kind: 'acquire', destinationId, maxConcurrency, leaseMs: Math.ceil(leaseMs), token });
     return acquired === 1 ? { destinationId, token } : null;
   }
 
   /** Gives the slot back; returns the parked jobs that may run now. */
   async release({ destinationId, token }: SlotLease, maxConcurrency: number): Promise<string[]> {
-    const keys = [this.#leasesKey(destinationId), this.#parkedKey(destinationId)];
-    return (await this.#run(releaseScript, keys, [token, maxConcurrency])) as string[];
+    return (await this.#run({ kind: 'release', destinationId, maxConcurrency, token })) as string[];
   }
 
   /** Parks a job that was refused a slot and has been delayed; returns parked jobs that may run now. */
   async park(destinationId: string, jobId: string, maxConcurrency: number, parkTtlMs: number): Promise<string[]> {
     const keys = [this.#leasesKey(destinationId), this.#parkedKey(destinationId)];
-    return (await this.#run(parkScript, keys, [jobId, maxConcurrency, Math.ceil(parkTtlMs)])) as string[];
+    return (await this.#run({ kind: 'script', script: parkScript, keys, args: [jobId, maxConcurrency, Math.ceil(parkTtlMs)] })) as string[];
   }
 
   /** Requests in flight to a destination now, over all dispatchers. */
   async inFlight(destinationId: string): Promise<number> {
-    return Number(await this.#run(inFlightScript, [this.#leasesKey(destinationId)], []));
+    return Number(await this.#run({ kind: 'script', script: inFlightScript, keys: [this.#leasesKey(destinationId)], args: [] }));
   }
 
-  /** One script call; the calls of many deliveries share one round trip (see MicroBatcher). */
-  async #run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const outcome = await this.#calls.submit({ script, keys, args });
+  /** One slot call; the calls of many deliveries share one round trip (see MicroBatcher). */
+  async #run(call: SlotCall): Promise<unknown> {
+    const outcome = await this.#calls.submit(call);
     if (outcome.error) throw outcome.error;
     return outcome.value;
   }
 
+  /**
+   * The calls as script calls in one pipeline: releases first (so the acquires after them can use
+   * the slots they free), then acquires, each destination's merged into one call, then the rest.
+   */
+  async #runMany(calls: SlotCall[]): Promise<CallOutcome[]> {
+    const merged = new Map<string, MergedCall>();
+    const others: MergedCall[] = [];
+    calls.forEach((call, index) => {
+      if (call.kind === 'script') {
+        others.push({ script: call.script, keys: call.keys, args: call.args, calls: [index] });
+        return;
+      }
+      const key = call.kind === 'acquire' ? `acquire ${call.destinationId} ${call.maxConcurrency} ${call.leaseMs}` : `release ${call.destinationId} ${call.maxConcurrency}`;
+      let entry = merged.get(key);
+      if (!entry) {
+        entry =
+          call.kind === 'acquire'
+            ? { script: acquireScript, keys: [this.#leasesKey(call.destinationId)], args: [call.maxConcurrency, call.leaseMs], calls: [] }
+            : { script: releaseScript, keys: [this.#leasesKey(call.destinationId), this.#parkedKey(call.destinationId)], args: [call.maxConcurrency], calls: [] };
+        merged.set(key, entry);
+      }
+      entry.args.push(call.token);
+      entry.calls.push(index);
+    });
+    const scriptCalls = [...merged.values()].sort((a, b) => Number(a.script === acquireScript) - Number(b.script === acquireScript)).concat(others);
+    const results = await this.#evalMany(scriptCalls);
+
+    const outcomes: CallOutcome[] = Array.from({ length: calls.length });
+    scriptCalls.forEach((scriptCall, position) => {
+      const result = results[position]!;
+      scriptCall.calls.forEach((index, order) => {
+        if (result.error) outcomes[index] = result;
+        // A merged acquire grants the first `value` tokens; a merged release hands its parked jobs
+        // to its first caller, who promotes them.
+        else if (scriptCall.script === acquireScript) outcomes[index] = { value: order < Number(result.value) ? 1 : 0 };
+        else if (scriptCall.script === releaseScript) outcomes[index] = { value: order === 0 ? result.value : [] };
+        else outcomes[index] = result;
+      });
+    });
+    return outcomes;
+  }
+
   /** EVALSHA in one pipeline; calls answered NOSCRIPT (a new or restarted Redis) go again as EVAL. */
-  async #runMany(calls: ScriptCall[]): Promise<CallOutcome[]> {
+  async #evalMany(calls: MergedCall[]): Promise<CallOutcome[]> {
     const pipeline = this.#redis.pipeline();
     for (const { script, keys, args } of calls) pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
     const results = (await pipeline.exec()) ?? [];
