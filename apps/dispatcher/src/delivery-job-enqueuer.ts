@@ -1,6 +1,6 @@
 import type { QueueRegistry } from '@leadrelay/queue';
 import { deliveryJobOptions } from './delivery-jobs.ts';
-import { MicroBatcher } from './micro-batcher.ts';
+import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface DeliveryJobRequest {
   deliveryId: string;
@@ -40,7 +40,7 @@ export class DeliveryJobEnqueuer {
         );
         return requests.map(() => undefined);
       },
-      maxBatchSize,
+      maxBatchWeight: maxBatchSize,
       maxConcurrentBatches: 2,
     });
   }

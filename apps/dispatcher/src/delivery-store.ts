@@ -1,6 +1,6 @@
 import type { DatabaseClient } from '@leadrelay/db';
 import type { LeadDocument } from '@leadrelay/lead';
-import { MicroBatcher } from './micro-batcher.ts';
+import { MicroBatcher } from '@leadrelay/group-commit';
 
 /** A delivery with its destination and event, as its next attempt needs them. */
 export interface DeliveryRow {
@@ -63,8 +63,8 @@ export class DeliveryStore {
 
   constructor({ db, maxBatchSize = 200, maxConcurrentBatches = 2 }: DeliveryStoreOptions) {
     this.#db = db;
-    this.#loads = new MicroBatcher({ run: (ids) => this.#loadMany(ids), maxBatchSize, maxConcurrentBatches });
-    this.#records = new MicroBatcher({ run: (records) => this.#recordMany(records), maxBatchSize, maxConcurrentBatches });
+    this.#loads = new MicroBatcher({ run: (ids) => this.#loadMany(ids), maxBatchWeight: maxBatchSize, maxConcurrentBatches });
+    this.#records = new MicroBatcher({ run: (records) => this.#recordMany(records), maxBatchWeight: maxBatchSize, maxConcurrentBatches });
   }
 
   load(deliveryId: string): Promise<DeliveryRow | undefined> {

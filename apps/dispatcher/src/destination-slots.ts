@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { MicroBatcher } from './micro-batcher.ts';
+import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface DestinationSlotsOptions {
   redis: Redis;
@@ -108,7 +108,7 @@ export class DestinationSlots {
   constructor({ redis, prefix }: DestinationSlotsOptions) {
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#calls = new MicroBatcher({ run: (calls) => this.#runMany(calls), maxBatchSize: 500, maxConcurrentBatches: 2 });
+    this.#calls = new MicroBatcher({ run: (calls) => this.#runMany(calls), maxBatchWeight: 500, maxConcurrentBatches: 2 });
   }
 
   /** A slot, or null when `maxConcurrency` requests to the destination are in flight. */
