@@ -55,6 +55,8 @@ export interface AttemptContext {
   isFinalAttempt: boolean;
   /** The wait before the next attempt, if this one fails and is not final. */
   retryDelayMs: number;
+  /** Called once the receiver has answered (or failed to), before the attempt is recorded. */
+  onAnswered?: () => void;
 }
 
 export interface DeliveryAttempterOptions {
@@ -132,6 +134,7 @@ export class DeliveryAttempter {
     });
     const startedAt = new Date();
     const result = await this.#sender.send({ url: delivery.url, headers, body, timeoutMs: delivery.timeoutMs });
+    context.onAnswered?.();
     const outcome = outcomeOf(result, context.isFinalAttempt);
     recordDeliveryAttempt(delivery.destinationId, outcome, result.durationMs);
     this.#logger.debug(

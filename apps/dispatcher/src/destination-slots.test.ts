@@ -66,4 +66,45 @@ describe('DestinationSlots', () => {
     expect(await otherSlots.acquire(destinationId, 1, 60_000)).toBeNull();
     await expect.poll(() => otherSlots.acquire(destinationId, 1, 60_000), { timeout: 5_000, interval: 50 }).not.toBeNull();
   });
+
+  describe('acquireWithin: waiting in this process for a full destination', () => {
+    const wait = { waitMs: 10_000, maxWaiting: 10, handOverMinRemainingMs: 1_000 };
+
+    it('hands a slot given back here straight to the longest waiter, without a new lease in Redis', async () => {
+      const destinationId = randomUUID();
+      const held = (await slots.acquire(destinationId, 1, 60_000))!;
+      const first = slots.acquireWithin(destinationId, 1, 60_000, wait);
+      const second = slots.acquireWithin(destinationId, 1, 60_000, wait);
+      // Both wait (the destination is full) until this process gives its slot back.
+      await expect.poll(() => slots.waitingFor(destinationId)).toBe(2);
+      expect(await slots.release(held, 1)).toEqual([]);
+      const handedOver = (await first)!;
+      expect(handedOver.token).toBe(held.token);
+      expect(await slots.inFlight(destinationId)).toBe(1);
+      await slots.release(handedOver, 1);
+      expect((await second)!.token).toBe(held.token);
+    });
+
+    it('gives the slot back to Redis when too little of the lease is left, and the waiter takes a new one', async () => {
+      const destinationId = randomUUID();
+      const held = (await slots.acquire(destinationId, 1, 500))!;
+      const waiting = slots.acquireWithin(destinationId, 1, 60_000, { ...wait, handOverMinRemainingMs: 30_000 });
+      await expect.poll(() => slots.waitingFor(destinationId)).toBe(1);
+      await slots.release(held, 1);
+      const lease = (await waiting)!;
+      expect(lease.token).not.toBe(held.token);
+      expect(await slots.inFlight(destinationId)).toBe(1);
+    });
+
+    it('gives up after waitMs when only another process holds the slots, and at once past maxWaiting', async () => {
+      const destinationId = randomUUID();
+      expect(await otherSlots.acquire(destinationId, 1, 60_000)).not.toBeNull();
+      const crowded = { ...wait, waitMs: 60_000, maxWaiting: 1 };
+      const waiting = slots.acquireWithin(destinationId, 1, 60_000, { ...crowded, waitMs: 300 });
+      await expect.poll(() => slots.waitingFor(destinationId)).toBe(1);
+      expect(await slots.acquireWithin(destinationId, 1, 60_000, crowded)).toBeNull();
+      expect(await waiting).toBeNull();
+      expect(slots.waitingFor(destinationId)).toBe(0);
+    });
+  });
 });

@@ -8,10 +8,31 @@ export interface DestinationSlotsOptions {
   prefix: string;
 }
 
+export interface SlotWaitOptions {
+  /** How long to wait for a slot given back by this process before giving up. */
+  waitMs: number;
+  /** Waiters per destination at most; one more gives up at once. */
+  maxWaiting: number;
+  /**
+   * A lease given back with at least this much time left passes straight to the waiter (no Redis
+   * call at all): enough for one request, e.g. the destination's timeout and a margin.
+   */
+  handOverMinRemainingMs: number;
+}
+
 /** A slot held for one request to one destination. */
 export interface SlotLease {
   destinationId: string;
   token: string;
+  /** When Redis lets the lease go at the earliest, on this process' `performance.now()` clock. */
+  expiresAtMs: number;
+}
+
+/** A caller of acquireWithin waiting for a slot; handed a lease, or told to try again (null). */
+interface SlotWaiter {
+  wake(lease: SlotLease | null): void;
+  /** A lease handed over must have at least this much left. */
+  minRemainingMs: number;
 }
 
 // Redis' clock, not the callers': leases taken by dispatchers on different machines must agree on
@@ -104,6 +125,8 @@ export class DestinationSlots {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #calls: MicroBatcher<SlotCall, CallOutcome>;
+  /** Per destination, the callers of acquireWithin waiting for a slot this process gives back, oldest first. */
+  readonly #waiters = new Map<string, SlotWaiter[]>();
 
   constructor({ redis, prefix }: DestinationSlotsOptions) {
     this.#redis = redis;
@@ -114,19 +137,100 @@ export class DestinationSlots {
   /** A slot, or null when `maxConcurrency` requests to the destination are in flight. */
   async acquire(destinationId: string, maxConcurrency: number, leaseMs: number): Promise<SlotLease | null> {
     const token = randomUUID();
+    // Counted from before the call: Redis starts the lease later, so this errs on the early side.
+    const expiresAtMs = performance.now() + Math.ceil(leaseMs);
     const acquired = await this.#run({ kind: 'acquire', destinationId, maxConcurrency, leaseMs: Math.ceil(leaseMs), token });
-    return acquired === 1 ? { destinationId, token } : null;
+    return acquired === 1 ? { destinationId, token, expiresAtMs } : null;
   }
 
-  /** Gives the slot back; returns the parked jobs that may run now. */
-  async release({ destinationId, token }: SlotLease, maxConcurrency: number): Promise<string[]> {
-    return (await this.#run({ kind: 'release', destinationId, maxConcurrency, token })) as string[];
+  /**
+   * A slot, waiting up to `waitMs` for one when the destination is full: each slot this process
+   * gives back to the destination wakes its longest waiter, which tries again. Slots other
+   * processes give back wake no one here; a waiter that is not woken in time, or that would make
+   * more than `maxWaiting` waiters, gets null (and the caller parks a job instead).
+   *
+   * Waiting here costs one Redis call per wake-up, where a parked job costs several BullMQ
+   * scripts and is easily overtaken by a newcomer; under a steady stream to one busy destination
+   * this keeps its deliveries moving at the pace its slots free up.
+   */
+  async acquireWithin(destinationId: string, maxConcurrency: number, leaseMs: number, wait: SlotWaitOptions): Promise<SlotLease | null> {
+    const deadline = performance.now() + wait.waitMs;
+    for (;;) {
+      const lease = await this.acquire(destinationId, maxConcurrency, leaseMs);
+      if (lease) return lease;
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) return null;
+      const woken = await this.#waitForLocalRelease(destinationId, remainingMs, wait);
+      if (woken === 'timed-out') return null;
+      if (woken !== 'try-again') return woken;
+    }
+  }
+
+  /**
+   * Gives the slot back; returns the parked jobs that may run now. While callers of acquireWithin
+   * wait for this destination, a lease with time enough left goes straight to the longest waiter
+   * instead (and no parked job is due: the slot stays taken).
+   */
+  async release(lease: SlotLease, maxConcurrency: number): Promise<string[]> {
+    const waiters = this.#waiters.get(lease.destinationId);
+    const next = waiters?.[0];
+    if (next && lease.expiresAtMs - performance.now() >= next.minRemainingMs) {
+      this.#removeWaiter(lease.destinationId, next);
+      next.wake(lease);
+      return [];
+    }
+    try {
+      return (await this.#run({ kind: 'release', destinationId: lease.destinationId, maxConcurrency, token: lease.token })) as string[];
+    } finally {
+      const first = this.#waiters.get(lease.destinationId)?.[0];
+      if (first) {
+        this.#removeWaiter(lease.destinationId, first);
+        first.wake(null);
+      }
+    }
+  }
+
+  /** A lease handed over, 'try-again' when a slot was given back to Redis, 'timed-out' (at once when too many wait). */
+  #waitForLocalRelease(destinationId: string, timeoutMs: number, wait: SlotWaitOptions): Promise<SlotLease | 'try-again' | 'timed-out'> {
+    let waiters = this.#waiters.get(destinationId);
+    if (!waiters) {
+      waiters = [];
+      this.#waiters.set(destinationId, waiters);
+    }
+    if (waiters.length >= wait.maxWaiting) return Promise.resolve('timed-out');
+    return new Promise((resolve) => {
+      const waiter: SlotWaiter = {
+        minRemainingMs: wait.handOverMinRemainingMs,
+        wake: (lease) => {
+          clearTimeout(timer);
+          resolve(lease ?? 'try-again');
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#removeWaiter(destinationId, waiter);
+        resolve('timed-out');
+      }, timeoutMs);
+      waiters.push(waiter);
+    });
+  }
+
+  #removeWaiter(destinationId: string, waiter: SlotWaiter): void {
+    const waiters = this.#waiters.get(destinationId);
+    if (!waiters) return;
+    const index = waiters.indexOf(waiter);
+    if (index !== -1) waiters.splice(index, 1);
+    if (waiters.length === 0) this.#waiters.delete(destinationId);
   }
 
   /** Parks a job that was refused a slot and has been delayed; returns parked jobs that may run now. */
   async park(destinationId: string, jobId: string, maxConcurrency: number, parkTtlMs: number): Promise<string[]> {
     const keys = [this.#leasesKey(destinationId), this.#parkedKey(destinationId)];
     return (await this.#run({ kind: 'script', script: parkScript, keys, args: [jobId, maxConcurrency, Math.ceil(parkTtlMs)] })) as string[];
+  }
+
+  /** Callers of acquireWithin in this process waiting for a slot of the destination. */
+  waitingFor(destinationId: string): number {
+    return this.#waiters.get(destinationId)?.length ?? 0;
   }
 
   /** Requests in flight to a destination now, over all dispatchers. */

@@ -20,6 +20,7 @@ import { DeliveryJobEnqueuer } from './delivery-job-enqueuer.ts';
 import { ParkedJobPromoter } from './parked-job-promoter.ts';
 import { FirstAttempts } from './first-attempts.ts';
 import { ConcurrencyLimiter } from './concurrency-limiter.ts';
+import { SlotRelease } from './slot-release.ts';
 
 export interface DispatcherWorkersOptions {
   connection: Redis;
@@ -42,6 +43,11 @@ export interface DispatcherWorkersOptions {
 
 /** Added to a request's timeout for the life of its slot lease: the time to record the attempt. */
 const leaseGraceMs = 5_000;
+/**
+ * A first attempt waits this long in the fan-out job for a slot of a full destination, then parks.
+ * Short: the fan-out job completes only once its first attempts are made or handed over.
+ */
+const firstAttemptSlotWait = { waitMs: 2_000, maxWaiting: 5_000 };
 /** A job parked for a slot runs again after this even if no promotion reaches it. */
 const parkSafetyDelayMs = 30_000;
 /** A delivery stops waiting for an earlier one of its lead after this; see README, "Order". */
@@ -65,6 +71,7 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
     limiter: new ConcurrencyLimiter(options.concurrency),
     retryDelaysMs,
     leaseGraceMs,
+    slotWait: firstAttemptSlotWait,
     logger,
   });
 
@@ -109,6 +116,7 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
       await promoter.promote(runnable);
       throw new DelayedError();
     }
+    const release = new SlotRelease(async () => promoter.promote(await slots.release(lease, delivery.maxConcurrency)));
     try {
       const attemptsAllowed = Math.min(job.opts.attempts ?? 1, retryDelaysMs.length + 1);
       // A first run's first attempt may have been made by its fan-out job (see isFirstRunJob).
@@ -116,9 +124,10 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Work
       return await attempter.attempt(delivery, {
         isFinalAttempt: attemptsMadeInRun + 1 >= attemptsAllowed,
         retryDelayMs: retryDelaysMs[Math.min(attemptsMadeInRun, retryDelaysMs.length - 1)] ?? 0,
+        onAnswered: () => release.start(),
       });
     } finally {
-      await promoter.promote(await slots.release(lease, delivery.maxConcurrency));
+      await release.settled();
     }
   }
 

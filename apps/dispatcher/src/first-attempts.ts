@@ -1,9 +1,10 @@
 import type { Logger } from '@leadrelay/observability';
 import { RetryableDeliveryError, type DeliveryAttempter } from './delivery-attempt.ts';
-import type { DestinationSlots } from './destination-slots.ts';
+import type { DestinationSlots, SlotWaitOptions } from './destination-slots.ts';
 import type { DeliveryJobEnqueuer } from './delivery-job-enqueuer.ts';
 import type { ParkedJobPromoter } from './parked-job-promoter.ts';
 import type { ConcurrencyLimiter } from './concurrency-limiter.ts';
+import { SlotRelease } from './slot-release.ts';
 
 export interface FirstAttemptsOptions {
   attempter: DeliveryAttempter;
@@ -16,6 +17,11 @@ export interface FirstAttemptsOptions {
   retryDelaysMs: number[];
   /** Added to a request's timeout for the life of its slot lease: the time to record the attempt. */
   leaseGraceMs: number;
+  /**
+   * How long a first attempt waits in this process for a slot of a full destination before its
+   * delivery is handed to a parked job, and how many may wait per destination.
+   */
+  slotWait: Omit<SlotWaitOptions, 'handOverMinRemainingMs'>;
   logger: Logger;
 }
 
@@ -59,7 +65,7 @@ export class FirstAttempts {
   async #attemptOrHandOver(deliveryId: string): Promise<FirstAttemptOutcome> {
     const { jobs, limiter, logger } = this.#options;
     try {
-      const outcome = await limiter.run(() => this.#attempt(deliveryId));
+      const outcome = await this.#attempt(deliveryId, limiter);
       if (outcome !== 'handed-over') return outcome;
     } catch (error) {
       if (error instanceof RetryableDeliveryError) {
@@ -75,22 +81,37 @@ export class FirstAttempts {
     return 'handed-over';
   }
 
-  async #attempt(deliveryId: string): Promise<FirstAttemptOutcome> {
-    const { attempter, slots, promoter, retryDelaysMs, leaseGraceMs } = this.#options;
+  /**
+   * Waiting for a slot happens outside the limiter: deliveries waiting for a full destination must
+   * not take the places of requests to other destinations.
+   */
+  async #attempt(deliveryId: string, limiter: ConcurrencyLimiter): Promise<FirstAttemptOutcome> {
+    const { attempter, slots, promoter, retryDelaysMs, leaseGraceMs, slotWait } = this.#options;
     const plan = await attempter.plan(deliveryId);
     if (plan.kind === 'skip') return 'skipped';
     if (plan.kind === 'paused') return 'paused';
     // Behind an earlier delivery of its lead: the delivery job waits for it without holding this one.
     if (plan.kind === 'behind-earlier') return 'handed-over';
     const { delivery } = plan;
-    const lease = await slots.acquire(delivery.destinationId, delivery.maxConcurrency, delivery.timeoutMs + leaseGraceMs);
-    // Saturated: the delivery job parks until a slot is handed to it, in order with the others.
+    const lease = await slots.acquireWithin(delivery.destinationId, delivery.maxConcurrency, delivery.timeoutMs + leaseGraceMs, {
+      ...slotWait,
+      // A lease handed over must outlast this request: the slot is given back once it is answered.
+      handOverMinRemainingMs: delivery.timeoutMs + leaseGraceMs / 2,
+    });
+    // Still saturated: the delivery job parks until a slot is handed to it, in order with the others.
     if (!lease) return 'handed-over';
+    const release = new SlotRelease(async () => promoter.promote(await slots.release(lease, delivery.maxConcurrency)));
     try {
-      await attempter.attempt(delivery, { isFinalAttempt: retryDelaysMs.length === 0, retryDelayMs: retryDelaysMs[0] ?? 0 });
+      await limiter.run(() =>
+        attempter.attempt(delivery, {
+          isFinalAttempt: retryDelaysMs.length === 0,
+          retryDelayMs: retryDelaysMs[0] ?? 0,
+          onAnswered: () => release.start(),
+        }),
+      );
       return 'attempted';
     } finally {
-      await promoter.promote(await slots.release(lease, delivery.maxConcurrency));
+      await release.settled();
     }
   }
 }
