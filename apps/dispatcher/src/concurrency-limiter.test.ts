@@ -31,6 +31,40 @@ describe('ConcurrencyLimiter', () => {
     expect(maxRunning).toBe(2);
   });
 
+  it('lets the next task start when a running one leaves early, and counts a task that leaves once', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const events: string[] = [];
+    let finishFirst: () => void = () => {};
+    const first = limiter.run(async (leave) => {
+      events.push('first started');
+      leave();
+      leave();
+      await new Promise<void>((resolve) => (finishFirst = resolve));
+      events.push('first ended');
+    });
+    const second = limiter.run(async () => {
+      events.push('second started');
+    });
+    await second;
+    expect(events).toEqual(['first started', 'second started']);
+    finishFirst();
+    await first;
+    // Leaving twice freed one place only: the limit still holds.
+    let running = 0;
+    let maxRunning = 0;
+    await Promise.all(
+      [1, 2, 3].map(() =>
+        limiter.run(async () => {
+          running += 1;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((resolve) => setImmediate(resolve));
+          running -= 1;
+        }),
+      ),
+    );
+    expect(maxRunning).toBe(1);
+  });
+
   it('refuses a limit that is not a positive integer', () => {
     expect(() => new ConcurrencyLimiter(0)).toThrow(RangeError);
   });

@@ -13,16 +13,26 @@ export class ConcurrencyLimiter {
     this.#limit = limit;
   }
 
-  async run<Result>(task: () => Promise<Result>): Promise<Result> {
+  /**
+   * Runs `task` once a place is free. The place is freed when the task ends, or earlier when the
+   * task calls `leave` (e.g. once a request is answered, while its outcome is being recorded).
+   */
+  async run<Result>(task: (leave: () => void) => Promise<Result>): Promise<Result> {
     if (this.#running >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     else this.#running += 1;
-    try {
-      return await task();
-    } finally {
-      // The slot passes straight to the next waiter, so a newcomer cannot overtake it.
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      // The place passes straight to the next waiter, so a newcomer cannot overtake it.
       const next = this.#waiting.shift();
       if (next) next();
       else this.#running -= 1;
+    };
+    try {
+      return await task(leave);
+    } finally {
+      leave();
     }
   }
 }

@@ -102,11 +102,16 @@ export class FirstAttempts {
     if (!lease) return 'handed-over';
     const release = new SlotRelease(async () => promoter.promote(await slots.release(lease, delivery.maxConcurrency)));
     try {
-      await limiter.run(() =>
+      // Slot and place are for the request: both are given up once it is answered, while the
+      // attempt is recorded (in a statement shared with others, which takes a while under load).
+      await limiter.run((leave) =>
         attempter.attempt(delivery, {
           isFinalAttempt: retryDelaysMs.length === 0,
           retryDelayMs: retryDelaysMs[0] ?? 0,
-          onAnswered: () => release.start(),
+          onAnswered: () => {
+            release.start();
+            leave();
+          },
         }),
       );
       return 'attempted';
