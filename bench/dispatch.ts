@@ -3,7 +3,7 @@
  * receiver (fan-out, signing, the POST, the attempt record), next to raw undici POSTs to the same
  * receiver measured in the same run.
  *
- *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1] [--events-per-job 500]
+ *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1] [--events-per-job 500] [--destination-max-concurrency 1000]
  *
  * Events are written straight to a fresh database (migrated with `prisma migrate deploy`), one
  * lead each, so per-lead ordering never serializes them; their fan-out jobs are enqueued before
@@ -38,6 +38,11 @@ export interface DispatchBenchOptions {
   eventsPerJob?: number;
   /** DISPATCHER_CONCURRENCY of the dispatcher under test, and requests in flight for the raw undici run. */
   concurrency?: number;
+  /**
+   * maxConcurrency of each destination: 1,000 by default, a receiver that takes all we send; 10 is
+   * a destination's default, where its slots, not the dispatcher, set the pace.
+   */
+  destinationMaxConcurrency?: number;
   /** Length of the raw undici run, in seconds (`pnpm bench`'s --duration-seconds). */
   durationSeconds?: number;
   /** Progress lines; silent when absent. */
@@ -49,6 +54,7 @@ export interface DispatchBenchResult {
   destinations: number;
   deliveries: number;
   dispatcherConcurrency: number;
+  destinationMaxConcurrency: number;
   /** From the first request the receiver got to the last, in seconds. */
   seconds: number;
   /** Deliveries answered by the receiver per second, fan-out included. */
@@ -79,6 +85,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
   const destinationCount = options.destinations ?? 1;
   const eventsPerJob = options.eventsPerJob ?? 500;
   const concurrency = options.concurrency ?? 200;
+  const destinationMaxConcurrency = options.destinationMaxConcurrency ?? 1_000;
   const durationSeconds = options.durationSeconds ?? 5;
   const log = options.log ?? (() => {});
   const deliveryCount = eventCount * destinationCount;
@@ -94,7 +101,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
   try {
     await sql.connect();
     log(`writing ${eventCount} leads and events, ${destinationCount} destination(s)...`);
-    const eventIds = await writeEvents(sql, database.url, receiver.url, eventCount, destinationCount);
+    const eventIds = await writeEvents(sql, database.url, receiver.url, eventCount, destinationCount, destinationMaxConcurrency);
     if (eventsPerJob === 1) {
       for (let start = 0; start < eventIds.length; start += 1_000) {
         await queues.enqueueBulk(
@@ -178,6 +185,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
       destinations: destinationCount,
       deliveries: deliveryCount,
       dispatcherConcurrency: concurrency,
+      destinationMaxConcurrency,
       seconds,
       deliveriesPerSecond,
       rawUndiciPostsPerSecond: raw.postsPerSecond,
@@ -200,14 +208,21 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
 }
 
 /** One partner, the destinations, and one lead with one `created` event per delivery wave. */
-async function writeEvents(sql: pg.Client, databaseUrl: string, receiverUrl: string, eventCount: number, destinationCount: number): Promise<string[]> {
+async function writeEvents(
+  sql: pg.Client,
+  databaseUrl: string,
+  receiverUrl: string,
+  eventCount: number,
+  destinationCount: number,
+  destinationMaxConcurrency: number,
+): Promise<string[]> {
   const partner = await insertTestPartner(databaseUrl, { slug: 'bench-dispatch', profile: 'canonical' });
   const secretBox = new SecretBox(secretEncryptionKey);
   for (let index = 0; index < destinationCount; index += 1) {
     await sql.query(
       `INSERT INTO destinations (id, name, url, secret_ciphertext, partner_id, events, sources, timeout_ms, max_concurrency, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'bench-account', '{created,updated,activity_added}', '{}', 10000, 1000, now() - interval '1 minute', now())`,
-      [randomUUID(), `bench ${index}`, receiverUrl, secretBox.encrypt(`bench-destination-secret-${index}`)],
+       VALUES ($1, $2, $3, $4, 'bench-account', '{created,updated,activity_added}', '{}', 10000, $5, now() - interval '1 minute', now())`,
+      [randomUUID(), `bench ${index}`, receiverUrl, secretBox.encrypt(`bench-destination-secret-${index}`), destinationMaxConcurrency],
     );
   }
   const eventIds: string[] = [];
@@ -271,6 +286,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       destinations: { type: 'string', default: '1' },
       'events-per-job': { type: 'string', default: '500' },
       concurrency: { type: 'string', default: '200' },
+      'destination-max-concurrency': { type: 'string', default: '1000' },
       'duration-seconds': { type: 'string', default: '5' },
     },
   });
@@ -279,6 +295,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     destinations: Number(values.destinations),
     eventsPerJob: Number(values['events-per-job']),
     concurrency: Number(values.concurrency),
+    destinationMaxConcurrency: Number(values['destination-max-concurrency']),
     durationSeconds: Number(values['duration-seconds']),
     log: (line) => process.stderr.write(`${line}\n`),
   });
