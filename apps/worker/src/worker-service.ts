@@ -6,6 +6,7 @@ import { createDatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
+import { returnAbandonedJobs } from './abandoned-jobs.ts';
 import { Batcher } from './batcher.ts';
 import { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { LeadPersister } from './lead-persister.ts';
@@ -98,22 +99,25 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     readiness: createStandardReadiness({ redis: producerConnection, db, queues: [queues.queue(queueNames.leads)] }),
   });
 
-  return {
-    stop: async () => {
-      await healthServer.close();
-      clearInterval(sweeper);
-      clearInterval(claimsChecker);
-      // Takes no new jobs and waits for the active ones: their batches are flushed at once.
-      const closing = worker.close();
-      await batcher.close();
-      await closing;
-      await Promise.all([sweep(), checkClaims()].map((running) => running.catch(() => undefined)));
-      await queues.close();
-      workerConnection.disconnect();
-      producerConnection.disconnect();
-      await db.$disconnect();
-    },
+  const stopOnce = async () => {
+    await healthServer.close();
+    clearInterval(sweeper);
+    clearInterval(claimsChecker);
+    // Takes no new jobs and waits for the active ones: their batches are flushed at once.
+    const closing = worker.close();
+    await batcher.close();
+    await closing;
+    const handedBack = await returnAbandonedJobs(queues.queue(queueNames.leads), producerConnection, worker.id, logger);
+    if (handedBack > 0) logger.info({ jobs: handedBack }, 'jobs taken while closing handed back to the queue');
+    await Promise.all([sweep(), checkClaims()].map((running) => running.catch(() => undefined)));
+    await queues.close();
+    workerConnection.disconnect();
+    producerConnection.disconnect();
+    await db.$disconnect();
   };
+  let stopped: Promise<void> | undefined;
+  // A second stop (a signal during shutdown, a test cleaning up) waits for the first.
+  return { stop: () => (stopped ??= stopOnce()) };
 }
 
 /** Runs `task` unless it is still running from the last call; then returns that run. */
