@@ -6,7 +6,6 @@ import { createDatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
-import { returnAbandonedJobs } from './abandoned-jobs.ts';
 import { Batcher } from './batcher.ts';
 import { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { LeadPersister } from './lead-persister.ts';
@@ -107,8 +106,6 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     const closing = worker.close();
     await batcher.close();
     await closing;
-    const handedBack = await returnAbandonedJobs(queues.queue(queueNames.leads), producerConnection, worker.id, logger);
-    if (handedBack > 0) logger.info({ jobs: handedBack }, 'jobs taken while closing handed back to the queue');
     await Promise.all([sweep(), checkClaims()].map((running) => running.catch(() => undefined)));
     await queues.close();
     workerConnection.disconnect();
