@@ -41,7 +41,10 @@ export interface DispatcherWorkersOptions {
   logger: Logger;
 }
 
-/** Added to a request's timeout for the life of its slot lease: the time to record the attempt. */
+/**
+ * Added to a request's timeout for the life of its slot lease, so the lease outlasts the request
+ * (the slot is given back once the receiver answers) even with a slow Redis round trip.
+ */
 const leaseGraceMs = 5_000;
 /**
  * A first attempt waits this long in the fan-out job for a slot of a full destination, then parks.

@@ -15,7 +15,7 @@ export interface FirstAttemptsOptions {
   limiter: ConcurrencyLimiter;
   /** Waits before attempts 2..n, in ms (DISPATCH_RETRY_SCHEDULE). */
   retryDelaysMs: number[];
-  /** Added to a request's timeout for the life of its slot lease: the time to record the attempt. */
+  /** Added to a request's timeout for the life of its slot lease, so the lease outlasts the request. */
   leaseGraceMs: number;
   /**
    * How long a first attempt waits in this process for a slot of a full destination before its
@@ -63,9 +63,9 @@ export class FirstAttempts {
   }
 
   async #attemptOrHandOver(deliveryId: string): Promise<FirstAttemptOutcome> {
-    const { jobs, limiter, logger } = this.#options;
+    const { jobs, logger } = this.#options;
     try {
-      const outcome = await this.#attempt(deliveryId, limiter);
+      const outcome = await this.#attempt(deliveryId);
       if (outcome !== 'handed-over') return outcome;
     } catch (error) {
       if (error instanceof RetryableDeliveryError) {
@@ -85,8 +85,8 @@ export class FirstAttempts {
    * Waiting for a slot happens outside the limiter: deliveries waiting for a full destination must
    * not take the places of requests to other destinations.
    */
-  async #attempt(deliveryId: string, limiter: ConcurrencyLimiter): Promise<FirstAttemptOutcome> {
-    const { attempter, slots, promoter, retryDelaysMs, leaseGraceMs, slotWait } = this.#options;
+  async #attempt(deliveryId: string): Promise<FirstAttemptOutcome> {
+    const { attempter, slots, promoter, limiter, retryDelaysMs, leaseGraceMs, slotWait } = this.#options;
     const plan = await attempter.plan(deliveryId);
     if (plan.kind === 'skip') return 'skipped';
     if (plan.kind === 'paused') return 'paused';
