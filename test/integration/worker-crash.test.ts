@@ -87,17 +87,18 @@ describe('the worker killed or stopped in the middle of its work', () => {
     const before = await storedCount();
     const leads = Array.from({ length: 3_000 }, (_, index) => harness.leadPayload({ email: `term${index}-${randomUUID()}@example.com` }));
     await harness.enqueueLeads(leads);
-    // Locks of the usual length: the 2 s ones the crash test uses can run out on a busy machine
-    // while a batch is written (its event loop held up), which leaves jobs active for the next
-    // worker's stalled check: not what this test is about.
-    const worker = await harness.startWorkerProcess({ WORKER_SHUTDOWN_TIMEOUT: '20s', WORKER_JOB_LOCK_DURATION: '30s', WORKER_STALLED_INTERVAL: '30s' });
+    // Locks of the usual length, for both workers: the 2 s ones the crash test uses can run out on a
+    // busy machine while a batch is written (its event loop held up), which leaves jobs active for
+    // the next stalled check and retries them with growing backoff: not what this test is about.
+    const usualLocks = { WORKER_JOB_LOCK_DURATION: '30s', WORKER_STALLED_INTERVAL: '30s' };
+    const worker = await harness.startWorkerProcess({ WORKER_SHUTDOWN_TIMEOUT: '20s', ...usualLocks });
     await waitFor(async () => (await storedCount()) > before, { timeoutMs: 60_000, description: 'the worker to start storing' });
     // Exit code 0: stopped by itself; the shutdown timer would have exited with 1.
     expect(await worker.stop('SIGTERM')).toBe(0);
     // Nothing left held by the stopped worker: in-flight jobs were finished, not abandoned.
     expect((await harness.jobCounts()).active).toBe(0);
 
-    const restarted = await harness.startWorkerProcess();
+    const restarted = await harness.startWorkerProcess(usualLocks);
     await waitFor(async () => (await storedCount()) === before + leads.length, { timeoutMs: 120_000, description: 'the rest stored' });
     const pending = await harness.jobCounts();
     await waitFor(async () => {
