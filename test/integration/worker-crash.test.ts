@@ -23,6 +23,8 @@ describe('the worker killed or stopped in the middle of its work', () => {
     await harness.close();
   });
 
+  const relayedEventCount = async () =>
+    Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE enqueued_at IS NOT NULL'))[0]!.n);
   const storedCount = async () => Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM raw_submissions'))[0]!.n);
 
   /** Every accepted submission stored exactly once, every lead once, every event in a fan-out job in Redis. */
@@ -62,15 +64,20 @@ describe('the worker killed or stopped in the middle of its work', () => {
     const total = leads.length + duplicates.length;
 
     const first = await harness.startWorkerProcess();
-    await waitFor(async () => (await storedCount()) >= 500, { timeoutMs: 60_000, description: 'some batches committed' });
+    // Some batches committed and at least one of them relayed: the kill may land between a commit
+    // and its relay, so a relayed batch is waited for rather than assumed.
+    await waitFor(async () => (await storedCount()) >= 500 && (await relayedEventCount()) > 0, {
+      timeoutMs: 60_000,
+      description: 'some batches committed and relayed',
+    });
     await first.stop('SIGKILL');
     // Killed with work left: jobs it held are still active in Redis, their locks running out.
     expect(await storedCount()).toBeLessThan(total);
 
     // A crash between a commit and its enqueue, as the outbox sweep must repair it: the events of a
     // committed batch not marked enqueued, and their fan-out job not in Redis.
-    const [firstEvent] = await harness.query<{ id: string }>('SELECT id FROM events ORDER BY sequence LIMIT 1');
-    const jobs = await harness.events.getJobs(['waiting']);
+    const [firstEvent] = await harness.query<{ id: string }>('SELECT id FROM events WHERE enqueued_at IS NOT NULL ORDER BY sequence LIMIT 1');
+    const jobs = await harness.events.getJobs(['waiting', 'prioritized', 'delayed']);
     const lost = jobs.find((job) => (job.data as { eventIds: string[] }).eventIds.includes(firstEvent!.id))!;
     const leftBehind = (lost.data as { eventIds: string[] }).eventIds;
     await harness.query(`UPDATE events SET enqueued_at = NULL, created_at = created_at - interval '1 minute' WHERE id = ANY($1::uuid[])`, [leftBehind]);
