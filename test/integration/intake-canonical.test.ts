@@ -176,4 +176,23 @@ describe('partner rate limit', () => {
     expect(refused.json().error.code).toBe('rate_limited');
     expect((await send(other.apiKey, 0)).statusCode).toBe(202);
   });
+
+  it('lets exactly the limit through when requests arrive at once (counted together in one call)', async () => {
+    const burst = await insertTestPartner(harness.database.url, { slug: 'burst', profile: 'canonical', rateLimitPerMinute: 5 });
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        harness.app.inject({
+          method: 'POST',
+          url: '/v1/leads',
+          headers: { authorization: `Bearer ${burst.apiKey}`, 'content-type': 'application/json' },
+          payload: { email: `burst${index}@example.com` },
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.statusCode).sort();
+    expect(statuses).toEqual([...Array(5).fill(202), ...Array(7).fill(429)]);
+    // The remaining count each accepted request was told runs 4, 3, 2, 1, 0: one number each.
+    const remaining = answers.filter((answer) => answer.statusCode === 202).map((answer) => Number(answer.headers['x-ratelimit-remaining']));
+    expect(remaining.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
 });

@@ -2,6 +2,8 @@ import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ContractError } from '@leadrelay/http-kit';
+import { RequestWindowCounters } from '../services/request-window-counters.ts';
+import { rateLimitCounterStore } from '../services/rate-limit-counter-store.ts';
 
 /**
  * Per-partner request limits, counted in Redis so every intake instance shares them. Routes opt
@@ -17,8 +19,8 @@ export default fp(
   async (app) => {
     await app.register(rateLimit, {
       global: false,
-      redis: app.redis,
-      nameSpace: `${app.intakeConfig.QUEUE_PREFIX}:rate-limit:`,
+      // Counted in Redis like the plugin's own Redis store, with the requests of one moment in one call.
+      store: rateLimitCounterStore(new RequestWindowCounters(app.redis), `${app.intakeConfig.QUEUE_PREFIX}:rate-limit:`),
       // When Redis is down the request goes on and fails with a 503 where it enqueues.
       skipOnError: true,
       keyGenerator: (request: FastifyRequest) => request.partner?.id ?? request.ip,
