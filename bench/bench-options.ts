@@ -12,7 +12,7 @@ export interface BenchOptions {
   batchConnections: number;
   /** autocannon connections for the fixed-rate runs: enough that 5,000 req/s needs no pipelining. */
   fixedRateConnections: number;
-  /** Skip the stage benches (bench/worker-persist.ts, bench/dispatch.ts) after the whole-path run. */
+  /** Skip the stage benches (bench/intake-accept.ts, bench/worker-persist.ts, bench/dispatch.ts) after the whole-path run. */
   skipStageBenches: boolean;
 }
 
@@ -27,7 +27,8 @@ export const benchUsage = `usage: pnpm bench [--duration-seconds N] [--drain-sec
   --skip-stage-benches      run only the whole-path bench
 
 The whole-path bench takes about 80 s at the defaults (a fresh database is migrated and the four
-apps started first); the stage benches (bench/worker-persist.ts, bench/dispatch.ts) add about 50 s.`;
+apps started first); the stage benches (bench/intake-accept.ts, bench/worker-persist.ts,
+bench/dispatch.ts) add about 90 s.`;
 
 /** Parses the arguments (a `--` that pnpm may pass along is ignored); throws with the usage on a bad one. */
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {

@@ -189,12 +189,23 @@ function appOutputTails(system: BenchSystem): string {
 }
 
 /**
- * The stage benches and their sizes. They process a fixed number of jobs rather than running
- * for a time, so their sizes scale with --duration-seconds: at the targets (10,000 leads/s,
- * 5,000 deliveries/s) each takes about two seconds a run-second; far below them, longer.
+ * The stage benches and their sizes. Intake's runs for the run's duration, like the whole path;
+ * the worker's and the dispatcher's process a fixed number of jobs, sized by --duration-seconds:
+ * at the targets (10,000 leads/s, 5,000 deliveries/s) each takes about two seconds a run-second;
+ * far below them, longer.
  */
 function stageBenchDefinitions(options: BenchOptions): StageBenchDefinition[] {
   return [
+    {
+      title: 'intake accept',
+      fileName: 'intake-accept.ts',
+      exportName: 'runIntakeAcceptBench',
+      options: {
+        connections: options.connections,
+        batchConnections: options.batchConnections,
+        fixedRateConnections: options.fixedRateConnections,
+      },
+    },
     {
       title: 'worker persist',
       fileName: 'worker-persist.ts',
@@ -229,7 +240,6 @@ async function main(): Promise<void> {
   // Stage benches, each isolating one stage, written in their own files (see stage-benches.ts).
   // They run after the whole-path system is gone, so they have the machine to themselves.
   const outcomes: StageBenchOutcome[] = [];
-  // ---- Stage bench call site: bench/worker-persist.ts and bench/dispatch.ts (owned by others). ----
   for (const definition of stageBenchDefinitions(options)) {
     progress(`stage bench: ${definition.title}`);
     outcomes.push(
