@@ -9,6 +9,11 @@ export const WorkerEnvSchema = z.object({
    * three times WORKER_BATCH_MAX_SIZE.
    */
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2_000),
+  /**
+   * Batches written at once, each in a lane of its own; a lead's submissions always share a lane,
+   * so they are written in order. Two keep PostgreSQL busy while the worker plans the next batch.
+   */
+  WORKER_WRITE_LANES: z.coerce.number().int().positive().max(16).default(2),
   /** A batch is written once it holds this many submissions... */
   WORKER_BATCH_MAX_SIZE: z.coerce.number().int().positive().max(5_000).default(500),
   /** ...or once its first submission has waited this long, whichever comes first. */

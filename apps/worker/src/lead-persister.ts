@@ -123,9 +123,14 @@ export class LeadPersister {
     const aliases = new Map(aliasRows.map((row) => [row.id, row.leadId]));
 
     const leadIds = unique([...namedLeadIds, ...aliases.values()]);
+    // Locked until commit, in id order (so two batches cannot deadlock on them): a batch writing
+    // to a lead another transaction is writing to (another write lane, under an alias; another
+    // worker process) waits for it and then reads it as committed, so a lead's events are
+    // numbered in commit order. NO KEY: rows referring to these leads can still be inserted.
     const leads = await tx.$queryRaw<StoredLead[]>`
       SELECT ${leadSelectList} FROM leads
-      WHERE id = ANY(${leadIds}::uuid[]) OR email = ANY(${unique(emails)}::text[]) OR phone = ANY(${unique(phones)}::text[])`;
+      WHERE id = ANY(${leadIds}::uuid[]) OR email = ANY(${unique(emails)}::text[]) OR phone = ANY(${unique(phones)}::text[])
+      ORDER BY id FOR NO KEY UPDATE`;
 
     // Pending activities matter only for leads this batch may create or merge under an alias.
     const storedIds = new Set([...leads.map((lead) => lead.id), ...aliases.keys()]);

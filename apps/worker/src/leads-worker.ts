@@ -11,16 +11,20 @@ import {
   parseJobPayload,
   queueNames,
 } from '@leadrelay/queue';
-import type { Batcher } from './batcher.ts';
 import { LeadNotStoredYetError } from './lead-not-stored-yet-error.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
+
+export interface SubmissionBatcher {
+  add(submission: Submission): Promise<SubmissionOutcome>;
+}
 
 export interface LeadsWorkerOptions {
   connection: Redis;
   prefix: string;
   /** Jobs held at once; they wait in the batcher until their batch is written. */
   concurrency: number;
-  batcher: Batcher<Submission, SubmissionOutcome>;
+  /** Where submissions wait for their batch (the write lanes); resolves once the batch is written. */
+  batcher: SubmissionBatcher;
   logger: Logger;
   /** Retries a duplicate waits for its lead before creating it itself. */
   missingLeadRetries: number;
@@ -84,7 +88,7 @@ const PersistLeadsEnvelope = z.object({ submissions: z.array(z.unknown()).min(1)
  * stored ones are found stored again: rows are keyed by submission id); otherwise, if some can
  * never be stored, it fails for good naming them, after the others were stored.
  */
-async function processSubmissions(job: Job, batcher: Batcher<Submission, SubmissionOutcome>, missingLeadRetries: number): Promise<LeadJobResult> {
+async function processSubmissions(job: Job, batcher: SubmissionBatcher, missingLeadRetries: number): Promise<LeadJobResult> {
   const { submissions } = parseJobPayload(PersistLeadsEnvelope, job);
   const createMissingDuplicate = job.attemptsMade >= missingLeadRetries;
   const refusals: string[] = [];

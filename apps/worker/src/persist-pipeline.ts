@@ -17,10 +17,10 @@ export interface PersistPipelineOptions {
 }
 
 /**
- * What happens to one batch: persisted in one transaction, then its events enqueued (outbox)
- * and merged aliases' claims repaired; only then do the batch's jobs complete. Transactions run
- * one at a time, in batch order, so events are numbered in the order their jobs were taken;
- * publishing a batch overlaps with writing the next one.
+ * What happens to one lane's batches: each persisted in one transaction, then its events
+ * enqueued (outbox) and merged aliases' claims repaired; only then do the batch's jobs complete.
+ * A lane's transactions run one at a time, in batch order, so a lead's events are numbered in
+ * the order its jobs were taken; publishing a batch overlaps with writing the next one.
  */
 export class PersistPipeline {
   readonly #options: PersistPipelineOptions;

@@ -12,6 +12,7 @@ import { LeadPersister } from './lead-persister.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 import { PersistPipeline } from './persist-pipeline.ts';
 import { createLeadsWorker, type LeadJobResult } from './leads-worker.ts';
+import { WriteLanes } from './write-lanes.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 /**
@@ -21,8 +22,8 @@ import type { Submission, SubmissionOutcome } from './submission.ts';
 export async function startWorkerService(config: WorkerEnv, logger: Logger): Promise<RunningService> {
   const db = createDatabaseClient({
     databaseUrl: config.DATABASE_URL,
-    // Batches are written one at a time; the others are for the relay, the sweep and the claims.
-    poolSize: 6,
+    // One connection per write lane; the others are for the relay, the sweep and the claims.
+    poolSize: config.WORKER_WRITE_LANES + 4,
     applicationName: 'leadrelay-worker',
   });
   const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker' });
@@ -32,20 +33,25 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const claims = config.IDENTITY_CLAIMS_RESTORE
     ? new IdentityClaimKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX })
     : undefined;
-  const pipeline = new PersistPipeline({ persister: new LeadPersister({ db }), relay, claims, logger, onBatchPersisted: recordPersistBatch });
-  const batcher = new Batcher<Submission, SubmissionOutcome>({
-    maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
-    maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
-    // One batch is written at a time (its slot is released when its transaction ends); the
-    // next one collects what arrives meanwhile, so batches grow with the load.
-    maxConcurrentFlushes: 1,
-    flush: (submissions, releaseSlot) => pipeline.flush(submissions, releaseSlot),
-  });
+  const persister = new LeadPersister({ db });
+  const lanes = new WriteLanes(
+    Array.from({ length: config.WORKER_WRITE_LANES }, () => {
+      const pipeline = new PersistPipeline({ persister, relay, claims, logger, onBatchPersisted: recordPersistBatch });
+      return new Batcher<Submission, SubmissionOutcome>({
+        maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
+        maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
+        // One batch of a lane is written at a time (its slot is released when its transaction
+        // ends); the next one collects what arrives meanwhile, so batches grow with the load.
+        maxConcurrentFlushes: 1,
+        flush: (submissions, releaseSlot) => pipeline.flush(submissions, releaseSlot),
+      });
+    }),
+  );
   const worker = createLeadsWorker({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
-    batcher,
+    batcher: lanes,
     logger,
     missingLeadRetries: config.WORKER_MISSING_LEAD_RETRIES,
     lockDurationMs: config.WORKER_JOB_LOCK_DURATION,
@@ -89,7 +95,10 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const claimsChecker = setInterval(checkClaims, config.IDENTITY_CLAIMS_CHECK_INTERVAL);
   worker.run().catch((error: unknown) => logger.error({ err: error }, 'leads worker stopped'));
   await worker.waitUntilReady();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, batchMaxSize: config.WORKER_BATCH_MAX_SIZE }, 'worker consuming the leads queue');
+  logger.info(
+    { concurrency: config.WORKER_CONCURRENCY, batchMaxSize: config.WORKER_BATCH_MAX_SIZE, writeLanes: config.WORKER_WRITE_LANES },
+    'worker consuming the leads queue',
+  );
 
   const healthServer = await startHealthServer({
     logger: logger as FastifyBaseLogger,
@@ -104,7 +113,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     clearInterval(claimsChecker);
     // Takes no new jobs and waits for the active ones: their batches are flushed at once.
     const closing = worker.close();
-    await batcher.close();
+    await lanes.close();
     await closing;
     await Promise.all([sweep(), checkClaims()].map((running) => running.catch(() => undefined)));
     await queues.close();
