@@ -28,7 +28,7 @@ export const benchUsage = `usage: pnpm bench [--duration-seconds N] [--drain-sec
 
 The whole-path bench takes about 80 s at the defaults (a fresh database is migrated and the four
 apps started first); the stage benches (bench/intake-accept.ts, bench/worker-persist.ts,
-bench/dispatch.ts) add about 90 s.`;
+bench/dispatch.ts) add about 100 s.`;
 
 /** Parses the arguments (a `--` that pnpm may pass along is ignored); throws with the usage on a bad one. */
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
