@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { DependencyUnavailableError, checkRedisReachable } from '@leadrelay/lifecycle';
 import { prepareDatabase } from './prepare-database.ts';
+import { appNodeFlags } from './app-node-flags.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const apps = ['intake', 'worker', 'dispatcher', 'admin'] as const;
@@ -26,7 +27,7 @@ let stopping = false;
 let exitCode = 0;
 
 for (const app of apps) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'apps', app, 'src/server.ts')], {
+  const child = spawn(process.execPath, [...appNodeFlags, '--import', 'tsx', join(repositoryRoot, 'apps', app, 'src/server.ts')], {
     cwd: join(repositoryRoot, 'apps', app),
     stdio: 'inherit',
     // Own process group: Ctrl-C reaches only this supervisor, which stops the apps once, in order.

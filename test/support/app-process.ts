@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { waitFor } from './wait-for.ts';
+import { appNodeFlags } from '../../scripts/app-node-flags.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -26,7 +27,7 @@ export class AppProcess {
   }
 
   async start({ timeoutMs = 60_000 } = {}): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'apps', this.name, 'src/server.ts')], {
+    const child = spawn(process.execPath, [...appNodeFlags, '--import', 'tsx', join(repositoryRoot, 'apps', this.name, 'src/server.ts')], {
       cwd: join(repositoryRoot, 'apps', this.name),
       env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
