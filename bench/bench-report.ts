@@ -10,6 +10,9 @@ import type { PgInsertLimit } from './pg-insert-limit.ts';
 import type { PipelinePhaseResult, StageRate } from './pipeline-phase.ts';
 import type { StageBenchOutcome } from './stage-benches.ts';
 import type { UndiciPostLimit } from './undici-post-limit.ts';
+import type { DispatchBenchResult } from './dispatch.ts';
+import type { IntakeAcceptBenchResult } from './intake-accept.ts';
+import type { WorkerPersistBenchResult } from './worker-persist.ts';
 
 /** Everything one run measured, for the report. */
 export interface BenchFigures {
@@ -43,7 +46,7 @@ export function renderBenchReport(figures: BenchFigures): string {
       `${figures.loadAverageAtStart.map((load) => load.toFixed(2)).join(' ')}, ${options.durationSeconds} s per run.\n` +
       'The machine is shared and noisy: judge each stage by its ratio to the bare limit measured in this same run.\n' +
       'Targets are the absolute figures the issues set; "met" compares against them as stated.',
-    section('Stages against their bare limits and the targets', stageTable(figures)),
+    section('Whole path: stages against their bare limits and the targets (sharing two cores; each alone: at the end)', stageTable(figures)),
     section('Whole path per phase (new leads only; the four apps, Redis and PostgreSQL share the machine)', phaseTable(phases)) +
       '\n* the stage kept up with its input in that phase: the figure is the input rate, its capacity is at least that.\n' +
       `  e2e latency: intake's answer -> first arrival at the receiver, over every accepted lead; a range or ">" ` +
@@ -75,7 +78,79 @@ export function renderStageBenches(outcomes: StageBenchOutcome[]): string {
     for (const [name, value] of flatten(outcome.figures)) table.addRow([name, value]);
     return `${heading}, ${outcome.elapsedSeconds.toFixed(1)} s:\n${table.toString()}`;
   });
-  return section('Stage benches', blocks.join('\n\n'));
+  return `${section('Stage benches', blocks.join('\n\n'))}\n\n${section(
+    'Each stage alone against its bare limit and its target (the stage benches above)',
+    stageAloneTable(outcomes),
+  )}`;
+}
+
+/** The stage benches' figures that answer the issues' targets, one row each, like the whole path's table. */
+function stageAloneTable(outcomes: StageBenchOutcome[]): string {
+  const table = new FixedWidthTable([
+    { title: 'stage, alone', align: 'left' },
+    { title: 'measured', align: 'right' },
+    { title: 'bare limit (same run)', align: 'right' },
+    { title: 'ratio', align: 'right' },
+    { title: 'target', align: 'right' },
+    { title: 'verdict', align: 'left' },
+  ]);
+  const figuresOf = <Figures>(fileName: string): Figures | undefined => {
+    const outcome = outcomes.find((candidate) => candidate.definition.fileName === fileName);
+    return outcome?.kind === 'ran' ? (outcome.figures as Figures) : undefined;
+  };
+  const intake = figuresOf<IntakeAcceptBenchResult>('intake-accept.ts');
+  if (intake) {
+    table.addRow([
+      'intake: single-lead requests/s',
+      formatCount(intake.singleRequestsPerSecond),
+      `empty Fastify route ${formatCount(intake.emptyRouteRequestsPerSecond)} req/s`,
+      formatRatio(intake.singleRequestsPerSecond, intake.emptyRouteRequestsPerSecond),
+      `>= ${formatCount(benchTargets.intakeSingleRequestsPerSecond)}`,
+      verdict(intake.meetsSingleTarget),
+    ]);
+    table.addRow([
+      `intake: leads/s in batches of ${batchSize}`,
+      formatCount(intake.batchLeadsPerSecond),
+      `BullMQ addBulk ${formatCount(intake.bullmqAddBulkJobsPerSecond)} jobs/s`,
+      formatRatio(intake.batchLeadsPerSecond, intake.bullmqAddBulkJobsPerSecond),
+      `>= ${formatCount(benchTargets.intakeBatchLeadsPerSecond)}`,
+      verdict(intake.meetsBatchTarget),
+    ]);
+    table.addRow([
+      `intake: p99 ack at ${formatCount(benchTargets.acknowledgementRatePerSecond)} req/s`,
+      formatMilliseconds(intake.fixedRateP99Ms),
+      `empty route p99 ${formatMilliseconds(intake.emptyRouteFixedRateP99Ms)}`,
+      intake.emptyRouteFixedRateP99Ms > 0 ? `${(intake.fixedRateP99Ms / intake.emptyRouteFixedRateP99Ms).toFixed(1)}x` : 'n/a',
+      `< ${benchTargets.acknowledgementP99Ms} ms`,
+      intake.meetsLatencyTarget ? verdict(true) : `not met (${formatCount(intake.fixedRateReachedPerSecond)} req/s reached)`,
+    ]);
+  }
+  const worker = figuresOf<WorkerPersistBenchResult>('worker-persist.ts');
+  if (worker) {
+    table.addRow([
+      'worker: leads/s persisted',
+      formatCount(worker.leadsPerSecond),
+      `raw full write ${formatCount(worker.rawFullWriteLeadsPerSecond)} leads/s`,
+      formatRatio(worker.leadsPerSecond, worker.rawFullWriteLeadsPerSecond),
+      `>= ${formatCount(benchTargets.workerPersistedLeadsPerSecond)}`,
+      verdict(worker.leadsPerSecond >= benchTargets.workerPersistedLeadsPerSecond),
+    ]);
+  }
+  const dispatch = figuresOf<DispatchBenchResult>('dispatch.ts');
+  if (dispatch) {
+    table.addRow([
+      'dispatcher: deliveries/s',
+      formatCount(dispatch.deliveriesPerSecond),
+      `undici POST ${formatCount(dispatch.rawUndiciPostsPerSecond)} req/s`,
+      formatRatio(dispatch.deliveriesPerSecond, dispatch.rawUndiciPostsPerSecond),
+      `>= ${formatCount(benchTargets.dispatcherDeliveriesPerSecond)}`,
+      verdict(dispatch.meetsTarget),
+    ]);
+  }
+  return table.rowCount === 0
+    ? 'no stage bench ran'
+    : `${table.toString()}\nEach stage has the machine (with Redis and PostgreSQL) to itself, as its own instances would in production;\n` +
+        '"raw full write" is every row a new lead writes, in 500-row INSERTs, one transaction per 500 leads.';
 }
 
 function section(title: string, body: string): string {

@@ -13,6 +13,11 @@ export class FixedWidthTable {
     this.#columns = columns;
   }
 
+  /** Rows added so far, separators not counted. */
+  get rowCount(): number {
+    return this.#rows.filter((row) => row !== 'separator').length;
+  }
+
   addRow(cells: string[]): this {
     if (cells.length !== this.#columns.length) throw new Error(`a row needs ${this.#columns.length} cells, got ${cells.length}`);
     this.#rows.push(cells);
