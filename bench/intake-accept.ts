@@ -74,10 +74,17 @@ export async function runIntakeAcceptBench(options: IntakeAcceptBenchOptions): P
   const database = await createBenchDatabase();
   let intake: AppProcess | undefined;
   try {
-    const port = await freePort();
+    const [port, metricsPort] = [await freePort(), await freePort()];
     intake = new AppProcess(
       'intake',
-      { DATABASE_URL: database.url, REDIS_URL: benchRedisUrl, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn', INTAKE_PORT: String(port) },
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: benchRedisUrl,
+        QUEUE_PREFIX: queuePrefix,
+        LOG_LEVEL: 'warn',
+        INTAKE_PORT: String(port),
+        INTAKE_METRICS_PORT: String(metricsPort),
+      },
       port,
     );
     const partner = await insertTestPartner(database.url, { slug: 'bench', profile: 'canonical', rateLimitPerMinute: unlimitedRequestsPerMinute });

@@ -41,7 +41,13 @@ describe('starting LeadRelay', () => {
   });
 
   it('pnpm start creates the database, applies migrations, runs all four apps, and Ctrl-C stops them cleanly', async () => {
-    const ports = { INTAKE_PORT: await freePort(), ADMIN_PORT: await freePort(), WORKER_HEALTH_PORT: await freePort(), DISPATCHER_HEALTH_PORT: await freePort() };
+    const ports = {
+      INTAKE_PORT: await freePort(),
+      INTAKE_METRICS_PORT: await freePort(),
+      ADMIN_PORT: await freePort(),
+      WORKER_HEALTH_PORT: await freePort(),
+      DISPATCHER_HEALTH_PORT: await freePort(),
+    };
     const started = run('scripts/start.ts', {
       DATABASE_URL: databaseUrl,
       REDIS_URL: testRedisUrl,

@@ -26,8 +26,10 @@ describe('observability of a running system', () => {
   const receiver = new WebhookReceiver();
 
   const healthUrl = (app: AppName, path: string) => `http://127.0.0.1:${system.apps[app].healthPort}${path}`;
+  /** Intake serves /metrics on its internal port; the others on their health (admin: API) port. */
+  const metricsUrl = (app: AppName) => (app === 'intake' ? `${system.intakeMetricsUrl}/metrics` : healthUrl(app, '/metrics'));
   const scrape = async (app: AppName) => {
-    const response = await fetch(healthUrl(app, '/metrics'));
+    const response = await fetch(metricsUrl(app));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return response.text();
@@ -97,6 +99,15 @@ describe('observability of a running system', () => {
         expect(text, app).toMatch(/leadrelay_http_requests_total\{method="GET",route="\/readyz",status_code="200"\} \d+/);
         expect(text, app).toMatch(/leadrelay_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/readyz",status_code="200"\}/);
       }
+    });
+
+    it('is not served to partners on the intake port, yet counts the requests made there', async () => {
+      const publicAnswer = await fetch(`${system.intakeUrl}/metrics`);
+      expect(publicAnswer.status).toBe(404);
+      await fetch(`${system.intakeUrl}/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const text = await scrape('intake');
+      expect(text).toMatch(/leadrelay_http_requests_total\{method="POST",route="\/v1\/leads",status_code="401"\} [1-9]/);
+      expect(text).toMatch(/leadrelay_http_requests_total\{method="GET",route="\(unmatched\)",status_code="404"\} [1-9]/);
     });
 
     it('labels requests by route pattern, never by raw URL', async () => {

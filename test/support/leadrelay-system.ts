@@ -7,6 +7,8 @@ export const testAdminToken = 'test-admin-token-0123456789';
 
 export interface LeadRelaySystem {
   intakeUrl: string;
+  /** Intake's internal port: /metrics (with /healthz and /readyz). */
+  intakeMetricsUrl: string;
   adminUrl: string;
   databaseUrl: string;
   queuePrefix: string;
@@ -17,6 +19,8 @@ export interface LeadRelaySystem {
 
 export interface LeadRelayApps {
   intakeUrl: string;
+  /** Intake's internal port: /metrics (with /healthz and /readyz). */
+  intakeMetricsUrl: string;
   adminUrl: string;
   apps: Record<AppName, AppProcess>;
   /** Stops the four apps. */
@@ -30,11 +34,18 @@ export interface LeadRelayApps {
  * bench's (bench/bench-system.ts) are started with it.
  */
 export async function startLeadRelayApps(env: Record<string, string>, { startTimeoutMs }: { startTimeoutMs?: number } = {}): Promise<LeadRelayApps> {
-  const [intakePort, adminPort, workerPort, dispatcherPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [intakePort, intakeMetricsPort, adminPort, workerPort, dispatcherPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const appEnv = {
     NODE_ENV: 'test',
     ADMIN_TOKEN: testAdminToken,
     INTAKE_PORT: String(intakePort),
+    INTAKE_METRICS_PORT: String(intakeMetricsPort),
     ADMIN_PORT: String(adminPort),
     WORKER_HEALTH_PORT: String(workerPort),
     DISPATCHER_HEALTH_PORT: String(dispatcherPort),
@@ -57,7 +68,13 @@ export async function startLeadRelayApps(env: Record<string, string>, { startTim
     await stop();
     throw error;
   }
-  return { intakeUrl: `http://127.0.0.1:${intakePort}`, adminUrl: `http://127.0.0.1:${adminPort}`, apps, stop };
+  return {
+    intakeUrl: `http://127.0.0.1:${intakePort}`,
+    intakeMetricsUrl: `http://127.0.0.1:${intakeMetricsPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    apps,
+    stop,
+  };
 }
 
 /**
@@ -86,6 +103,7 @@ export async function startLeadRelaySystem(extraEnv: Record<string, string> = {}
   }
   return {
     intakeUrl: started.intakeUrl,
+    intakeMetricsUrl: started.intakeMetricsUrl,
     adminUrl: started.adminUrl,
     databaseUrl: database.url,
     queuePrefix,

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
-import { createStandardReadiness } from '@leadrelay/lifecycle';
+import { createStandardReadiness, type Readiness } from '@leadrelay/lifecycle';
 import { queueNames } from '@leadrelay/queue';
 import { httpMetrics } from '@leadrelay/observability';
 import type { IntakeEnv } from './env.ts';
@@ -14,6 +14,13 @@ import partnerRateLimit from './plugins/partner-rate-limit.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
 import hooksRoutes from './routes/v1/hooks/index.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What /readyz checks; the metrics server (server.ts) answers it too. */
+    readiness: Readiness;
+  }
+}
+
 export interface BuildIntakeAppOptions {
   config: IntakeEnv;
   logger: FastifyBaseLogger;
@@ -21,7 +28,8 @@ export interface BuildIntakeAppOptions {
 
 /** The intake HTTP service, with every plugin and route registered; `server.ts` only listens. */
 export async function buildIntakeApp({ config, logger }: BuildIntakeAppOptions): Promise<FastifyInstance> {
-  const app = await createHttpApp({ logger, bodyLimitBytes: config.INTAKE_BODY_LIMIT_BYTES, metrics: httpMetrics });
+  // Answers are counted here; /metrics is served on INTAKE_METRICS_PORT (server.ts), not to partners.
+  const app = await createHttpApp({ logger, bodyLimitBytes: config.INTAKE_BODY_LIMIT_BYTES, metrics: httpMetrics, serveMetrics: false });
   // Before every route: only routes registered after it are in the OpenAPI document.
   await app.register(openapi);
   await app.register(infrastructure, { config });
@@ -32,6 +40,7 @@ export async function buildIntakeApp({ config, logger }: BuildIntakeAppOptions):
   await app.register(partnerRateLimit);
 
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [app.queues.queue(queueNames.leads)] });
+  app.decorate('readiness', readiness);
   await app.register(healthRoutes, { readiness });
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
   await app.register(hooksRoutes, { prefix: '/v1/hooks' });

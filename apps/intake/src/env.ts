@@ -12,6 +12,11 @@ export const IntakeEnvSchema = z
     ...commonEnvShape,
     INTAKE_PORT: portFromEnv.default(3000),
     INTAKE_HOST: z.string().default('0.0.0.0'),
+    /**
+     * Port of intake's /metrics (with /healthz and /readyz), kept off the port partners reach:
+     * request counts and timings are for our monitoring, not for them.
+     */
+    INTAKE_METRICS_PORT: portFromEnv.default(3004),
     /** Largest request body accepted, in bytes (default 1 MiB). */
     INTAKE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
     /** How long a partner's settings are cached before intake reads them again. */

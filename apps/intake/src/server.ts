@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
-import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
+import { createLogger, httpMetrics, wantsPrettyLogs } from '@leadrelay/observability';
+import { startHealthServer } from '@leadrelay/http-kit';
 import { buildIntakeApp } from './app.ts';
 import { loadIntakeEnv } from './env.ts';
 
@@ -14,6 +15,18 @@ await runService({
     await checkPostgresReachable(config.DATABASE_URL);
     const app = await buildIntakeApp({ config, logger: logger as FastifyBaseLogger });
     await app.listen({ port: config.INTAKE_PORT, host: config.INTAKE_HOST });
-    return { stop: () => app.close() };
+    const metricsServer = await startHealthServer({
+      logger: logger as FastifyBaseLogger,
+      readiness: app.readiness,
+      port: config.INTAKE_METRICS_PORT,
+      host: config.INTAKE_HOST,
+      metrics: httpMetrics,
+    });
+    return {
+      stop: async () => {
+        await app.close();
+        await metricsServer.close();
+      },
+    };
   },
 });

@@ -10,6 +10,11 @@ export interface CreateHttpAppOptions {
   bodyLimitBytes: number;
   /** When given, every answer is counted and timed and `/metrics` serves the process's metrics. */
   metrics?: HttpMetrics;
+  /**
+   * False to count and time answers without serving `/metrics` here: a public port (intake's)
+   * serves it on an internal one instead. True by default.
+   */
+  serveMetrics?: boolean;
 }
 
 /** pino loggers can tell; a logger that cannot is asked to write every line, as before. */
@@ -22,7 +27,7 @@ function isInfoEnabled(log: FastifyBaseLogger): boolean {
  * A Fastify instance with LeadRelay's conventions: zod schemas validate and serialize, every
  * request has an id (taken from `X-Request-Id` when the caller sends one), one error handler.
  */
-export async function createHttpApp({ logger, bodyLimitBytes, metrics }: CreateHttpAppOptions): Promise<FastifyInstance> {
+export async function createHttpApp({ logger, bodyLimitBytes, metrics, serveMetrics = true }: CreateHttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: bodyLimitBytes,
@@ -54,6 +59,6 @@ export async function createHttpApp({ logger, bodyLimitBytes, metrics }: CreateH
   // Our APIs take JSON only; anything else is a 415, never parsed as text.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
-  if (metrics) await app.register(httpMetricsPlugin, { metrics });
+  if (metrics) await app.register(httpMetricsPlugin, { metrics, serveMetrics });
   return app;
 }

@@ -14,10 +14,10 @@ export const unmatchedRouteLabel = '(unmatched)';
 
 /**
  * Counts and times every answer by route pattern and status, and serves the process's metrics
- * at `/metrics` for Prometheus.
+ * at `/metrics` for Prometheus (unless `serveMetrics` is false).
  */
-export const httpMetricsPlugin = fp<{ metrics: HttpMetrics }>(
-  async (app, { metrics }) => {
+export const httpMetricsPlugin = fp<{ metrics: HttpMetrics; serveMetrics?: boolean }>(
+  async (app, { metrics, serveMetrics = true }) => {
     // A callback hook: no promise per request.
     app.addHook('onResponse', (request, reply, done) => {
       metrics.observeRequest({
@@ -29,6 +29,7 @@ export const httpMetricsPlugin = fp<{ metrics: HttpMetrics }>(
       done();
     });
 
+    if (!serveMetrics) return;
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       const { contentType, body } = await metrics.scrape();
       return reply.type(contentType).send(body);
