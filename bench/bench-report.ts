@@ -86,36 +86,31 @@ export function renderStageBenches(outcomes: StageBenchOutcome[]): string {
 
 /** The stage benches' figures that answer the issues' targets, one row each, like the whole path's table. */
 function stageAloneTable(outcomes: StageBenchOutcome[]): string {
-  const table = new FixedWidthTable([
-    { title: 'stage, alone', align: 'left' },
-    { title: 'measured', align: 'right' },
-    { title: 'bare limit (same run)', align: 'right' },
-    { title: 'ratio', align: 'right' },
-    { title: 'target', align: 'right' },
-    { title: 'verdict', align: 'left' },
-  ]);
+  const table = targetTable('stage, alone');
   const figuresOf = <Figures>(fileName: string): Figures | undefined => {
     const outcome = outcomes.find((candidate) => candidate.definition.fileName === fileName);
     return outcome?.kind === 'ran' ? (outcome.figures as Figures) : undefined;
   };
   const intake = figuresOf<IntakeAcceptBenchResult>('intake-accept.ts');
   if (intake) {
-    table.addRow([
-      'intake: single-lead requests/s',
-      formatCount(intake.singleRequestsPerSecond),
-      `empty Fastify route ${formatCount(intake.emptyRouteRequestsPerSecond)} req/s`,
-      formatRatio(intake.singleRequestsPerSecond, intake.emptyRouteRequestsPerSecond),
-      `>= ${formatCount(benchTargets.intakeSingleRequestsPerSecond)}`,
-      verdict(intake.meetsSingleTarget),
-    ]);
-    table.addRow([
-      `intake: leads/s in batches of ${batchSize}`,
-      formatCount(intake.batchLeadsPerSecond),
-      `BullMQ addBulk ${formatCount(intake.bullmqAddBulkJobsPerSecond)} jobs/s`,
-      formatRatio(intake.batchLeadsPerSecond, intake.bullmqAddBulkJobsPerSecond),
-      `>= ${formatCount(benchTargets.intakeBatchLeadsPerSecond)}`,
-      verdict(intake.meetsBatchTarget),
-    ]);
+    table.addRow(
+      rateRow(
+        'intake: single-lead requests/s',
+        intake.singleRequestsPerSecond,
+        ['empty Fastify route', intake.emptyRouteRequestsPerSecond, 'req/s'],
+        benchTargets.intakeSingleRequestsPerSecond,
+        intake.meetsSingleTarget,
+      ),
+    );
+    table.addRow(
+      rateRow(
+        `intake: leads/s in batches of ${batchSize}`,
+        intake.batchLeadsPerSecond,
+        ['BullMQ addBulk', intake.bullmqAddBulkJobsPerSecond, 'jobs/s'],
+        benchTargets.intakeBatchLeadsPerSecond,
+        intake.meetsBatchTarget,
+      ),
+    );
     table.addRow([
       `intake: p99 ack at ${formatCount(benchTargets.acknowledgementRatePerSecond)} req/s`,
       formatMilliseconds(intake.fixedRateP99Ms),
@@ -127,25 +122,28 @@ function stageAloneTable(outcomes: StageBenchOutcome[]): string {
   }
   const worker = figuresOf<WorkerPersistBenchResult>('worker-persist.ts');
   if (worker) {
-    table.addRow([
-      'worker: leads/s persisted',
-      formatCount(worker.leadsPerSecond),
-      `raw full write ${formatCount(worker.rawFullWriteLeadsPerSecond)} leads/s`,
-      formatRatio(worker.leadsPerSecond, worker.rawFullWriteLeadsPerSecond),
-      `>= ${formatCount(benchTargets.workerPersistedLeadsPerSecond)}`,
-      verdict(worker.leadsPerSecond >= benchTargets.workerPersistedLeadsPerSecond),
-    ]);
+    const met = worker.leadsPerSecond >= benchTargets.workerPersistedLeadsPerSecond;
+    table.addRow(
+      rateRow(
+        'worker: leads/s persisted',
+        worker.leadsPerSecond,
+        ['raw full write', worker.rawFullWriteLeadsPerSecond, 'leads/s'],
+        benchTargets.workerPersistedLeadsPerSecond,
+        met,
+      ),
+    );
   }
   const dispatch = figuresOf<DispatchBenchResult>('dispatch.ts');
   if (dispatch) {
-    table.addRow([
-      'dispatcher: deliveries/s',
-      formatCount(dispatch.deliveriesPerSecond),
-      `undici POST ${formatCount(dispatch.rawUndiciPostsPerSecond)} req/s`,
-      formatRatio(dispatch.deliveriesPerSecond, dispatch.rawUndiciPostsPerSecond),
-      `>= ${formatCount(benchTargets.dispatcherDeliveriesPerSecond)}`,
-      verdict(dispatch.meetsTarget),
-    ]);
+    table.addRow(
+      rateRow(
+        'dispatcher: deliveries/s',
+        dispatch.deliveriesPerSecond,
+        ['undici POST', dispatch.rawUndiciPostsPerSecond, 'req/s'],
+        benchTargets.dispatcherDeliveriesPerSecond,
+        dispatch.meetsTarget,
+      ),
+    );
   }
   return table.rowCount === 0
     ? 'no stage bench ran'
@@ -153,19 +151,36 @@ function stageAloneTable(outcomes: StageBenchOutcome[]): string {
         '"raw full write" is every row a new lead writes, in 500-row INSERTs, one transaction per 500 leads.';
 }
 
-function section(title: string, body: string): string {
-  return `${title}\n${'='.repeat(title.length)}\n${body}`;
-}
-
-function stageTable({ limits, phases }: BenchFigures): string {
-  const table = new FixedWidthTable([
-    { title: 'stage', align: 'left' },
+/** A table of stages next to their bare limits and targets; `firstTitle` names the first column. */
+function targetTable(firstTitle: string): FixedWidthTable {
+  return new FixedWidthTable([
+    { title: firstTitle, align: 'left' },
     { title: 'measured', align: 'right' },
     { title: 'bare limit (same run)', align: 'right' },
     { title: 'ratio', align: 'right' },
     { title: 'target', align: 'right' },
     { title: 'verdict', align: 'left' },
   ]);
+}
+
+/** A row of a stage measured in units a second, its limit given as [what, value, unit]. */
+function rateRow(
+  stage: string,
+  perSecond: number,
+  [limitName, limit, limitUnit]: [string, number, string],
+  target: number,
+  met: boolean,
+): string[] {
+  const limitText = `${limitName} ${formatCount(limit)} ${limitUnit}`;
+  return [stage, formatCount(perSecond), limitText, formatRatio(perSecond, limit), `>= ${formatCount(target)}`, verdict(met)];
+}
+
+function section(title: string, body: string): string {
+  return `${title}\n${'='.repeat(title.length)}\n${body}`;
+}
+
+function stageTable({ limits, phases }: BenchFigures): string {
+  const table = targetTable('stage');
   const single = phases.single;
   table.addRow([
     'intake: single-lead requests/s',
