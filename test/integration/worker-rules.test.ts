@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityClaimRedisKey, identityKeys } from '@leadrelay/lead';
 import { jobIdFor } from '@leadrelay/queue';
@@ -256,6 +257,39 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     await harness.enqueueActivities([activity]);
     await waitForSubmission(activity.submissionId);
     expect(await countRows('activities', "lead_id = $1 AND type = 'note'", [stored.leadId])).toBe(1);
+  });
+
+  it('makes a submission for a lead another transaction is writing wait for it, so the lead\'s events are numbered in commit order', async () => {
+    const lead = harness.leadPayload({ email: 'locked@example.com', firstName: 'Locked' });
+    await harness.enqueueLeads([lead]);
+    await waitForSubmission(lead.submissionId);
+    // Another writer (another worker process, or another write lane under an alias) holds the lead.
+    const other = new pg.Client({ connectionString: harness.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("UPDATE leads SET city = 'Elsewhere' WHERE id = $1", [lead.leadId]);
+      const activity = harness.activitiesPayload(lead.leadId, [{ type: 'note', description: 'while locked' }]);
+      await harness.enqueueActivities([activity]);
+      await waitFor(
+        async () =>
+          (await harness.query<{ n: string }>(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'leadrelay-worker' AND wait_event_type = 'Lock'",
+          ))[0]!.n !== '0',
+        { description: 'the worker to wait for the lead' },
+      );
+      const inserted = await other.query<{ sequence: string }>(
+        `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document) VALUES ($1, $2, 'updated', $3, 'acme', '{}') RETURNING sequence`,
+        [randomUUID(), lead.leadId, randomUUID()],
+      );
+      const otherSequence = inserted.rows[0]!.sequence;
+      await other.query('COMMIT');
+      await waitForSubmission(activity.submissionId);
+      const [stored] = await harness.query<{ sequence: string }>('SELECT sequence FROM events WHERE submission_id = $1', [activity.submissionId]);
+      expect(BigInt(stored!.sequence)).toBeGreaterThan(BigInt(otherSequence));
+    } finally {
+      await other.end();
+    }
   });
 
   it('restores identity claims from the stored leads when Redis has lost them', async () => {
