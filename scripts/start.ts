@@ -3,13 +3,10 @@
  * terminal. Ctrl-C (or SIGTERM) stops them all cleanly; if one dies, the others are stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { DependencyUnavailableError, checkRedisReachable } from '@leadrelay/lifecycle';
 import { prepareDatabase } from './prepare-database.ts';
-import { appNodeFlags } from './app-node-flags.ts';
+import { appCommand } from './app-command.ts';
 
-const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const apps = ['intake', 'worker', 'dispatcher', 'admin'] as const;
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/leadrelay';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,8 +24,9 @@ let stopping = false;
 let exitCode = 0;
 
 for (const app of apps) {
-  const child = spawn(process.execPath, [...appNodeFlags, '--import', 'tsx', join(repositoryRoot, 'apps', app, 'src/server.ts')], {
-    cwd: join(repositoryRoot, 'apps', app),
+  const { args, cwd } = appCommand(app);
+  const child = spawn(process.execPath, args, {
+    cwd,
     stdio: 'inherit',
     // Own process group: Ctrl-C reaches only this supervisor, which stops the apps once, in order.
     detached: true,

@@ -1,12 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { waitFor } from './wait-for.ts';
-import { appNodeFlags } from '../../scripts/app-node-flags.ts';
+import { appCommand, type LeadRelayAppName } from '../../scripts/app-command.ts';
 
-const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export type AppName = 'intake' | 'worker' | 'dispatcher' | 'admin';
+export type AppName = LeadRelayAppName;
 
 /** One of LeadRelay's apps running as a real process, as `pnpm --filter <app> start` runs it. */
 export class AppProcess {
@@ -27,8 +24,9 @@ export class AppProcess {
   }
 
   async start({ timeoutMs = 60_000 } = {}): Promise<void> {
-    const child = spawn(process.execPath, [...appNodeFlags, '--import', 'tsx', join(repositoryRoot, 'apps', this.name, 'src/server.ts')], {
-      cwd: join(repositoryRoot, 'apps', this.name),
+    const { args, cwd } = appCommand(this.name);
+    const child = spawn(process.execPath, args, {
+      cwd,
       env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
