@@ -13,7 +13,7 @@ export interface HealthServerOptions {
   metrics?: HttpMetrics;
 }
 
-/** The small HTTP server of a process that has no API of its own (worker, dispatcher). */
+/** The small HTTP server of a process that has no API of its own (worker, dispatcher), or of one whose API port is public (intake's metrics). */
 export async function startHealthServer({ logger, readiness, port, host = '0.0.0.0', metrics }: HealthServerOptions): Promise<FastifyInstance> {
   const app = await createHttpApp({ logger, bodyLimitBytes: 1024, metrics });
   await app.register(healthRoutes, { readiness });
