@@ -215,7 +215,9 @@ async function preload(sql: pg.Client, partnerId: string, count: number): Promis
 
 /** The run's jobs, all enqueued before the worker starts. Returns how many are duplicates. */
 async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: number, duplicateShare: number, submissionsPerJob: number): Promise<number> {
-  const created: string[] = [];
+  // Leads created so far, with the number their email and phone were made from: a duplicate
+  // names the lead's id and carries the same email and phone, as a returning visitor would.
+  const created: { leadId: string; number: number }[] = [];
   let duplicates = 0;
   const receivedAt = new Date().toISOString();
   const leadsQueue = queues.queue(queueNames.leads);
@@ -225,7 +227,7 @@ async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: numb
       const submissionId = randomUUID();
       // Every tenth job or so repeats someone from earlier in the run, as a returning visitor.
       const duplicateOf = created.length > 0 && (index * 7919) % 1000 < duplicateShare * 1000 ? created[(index * 31) % created.length] : undefined;
-      const number = duplicateOf ? created.indexOf(duplicateOf) : index;
+      const number = duplicateOf ? duplicateOf.number : index;
       const lead: NormalizedLead = {
         email: `bench${number}@example.com`,
         phone: `+1415${String(5_000_000 + number).padStart(7, '0')}`,
@@ -235,9 +237,9 @@ async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: numb
         consent: { text: 'I agree to be contacted', ip: '203.0.113.7' },
         activities: [{ type: 'visited', description: 'Signed up on the landing page' }],
       };
-      const leadId = duplicateOf ?? randomUUID();
+      const leadId = duplicateOf?.leadId ?? randomUUID();
       if (duplicateOf) duplicates += 1;
-      else created.push(leadId);
+      else created.push({ leadId, number });
       submissions.push({
         submissionId,
         partnerId,
