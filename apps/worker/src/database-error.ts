@@ -75,8 +75,14 @@ function sqlState(error: unknown): string | undefined {
   return typeof direct === 'string' && /^[0-9A-Z]{5}$/.test(direct) ? direct : undefined;
 }
 
-/** What the pg driver adapter reported under Prisma's error. */
+/**
+ * What the pg driver adapter reported: the adapter's own error (statement transactions call the
+ * adapter directly) or the one Prisma wrapped.
+ */
 function driverCause(error: unknown): Record<string, unknown> | undefined {
+  if (error instanceof Error && error.name === 'DriverAdapterError' && typeof error.cause === 'object' && error.cause !== null) {
+    return error.cause as Record<string, unknown>;
+  }
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
   const adapterError = (error.meta as { driverAdapterError?: { cause?: Record<string, unknown> } } | undefined)?.driverAdapterError;
   return adapterError?.cause;

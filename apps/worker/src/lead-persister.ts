@@ -1,4 +1,4 @@
-import { Prisma, withTransaction, type DatabaseClient, type TransactionClient } from '@leadrelay/db';
+import { Prisma, withStatementTransaction, type DatabaseClient, type StatementTransaction } from '@leadrelay/db';
 import { AppendActivitiesPayload } from '@leadrelay/queue';
 import { ConcurrentWriteError } from './concurrent-write-error.ts';
 import { classifyDatabaseError } from './database-error.ts';
@@ -72,14 +72,14 @@ export class LeadPersister {
   async persist(submissions: readonly Submission[]): Promise<PersistResult> {
     for (let retry = 0; ; retry += 1) {
       try {
-        return await withTransaction(this.#db, (tx) => this.#persistOnce(tx, submissions), { timeoutMs: this.#transactionTimeoutMs });
+        return await withStatementTransaction(this.#db, (tx) => this.#persistOnce(tx, submissions), { statementTimeoutMs: this.#transactionTimeoutMs });
       } catch (error) {
         if (retry >= this.#maxConflictRetries || classifyDatabaseError(error) !== 'conflict') throw error;
       }
     }
   }
 
-  async #persistOnce(tx: TransactionClient, submissions: readonly Submission[]): Promise<PersistResult> {
+  async #persistOnce(tx: StatementTransaction, submissions: readonly Submission[]): Promise<PersistResult> {
     const now = new Date();
     const startedAt = performance.now();
     const stored = await this.#readStoredState(tx, submissions);
@@ -95,7 +95,7 @@ export class LeadPersister {
     };
   }
 
-  async #readStoredState(tx: TransactionClient, submissions: readonly Submission[]): Promise<StoredState> {
+  async #readStoredState(tx: StatementTransaction, submissions: readonly Submission[]): Promise<StoredState> {
     const submissionIds = unique(submissions.map((submission) => submission.payload.submissionId));
     const namedLeadIds = unique(submissions.map((submission) => submission.payload.leadId));
     const emails: string[] = [];
@@ -106,10 +106,10 @@ export class LeadPersister {
       if (submission.payload.lead.phone) phones.push(submission.payload.lead.phone);
     }
 
-    const processedRows = await tx.$queryRaw<{ id: string; leadId: string; eventId: string | null; notEnqueued: boolean | null }[]>`
+    const processedRows = await tx.query<{ id: string; leadId: string; eventId: string | null; notEnqueued: boolean | null }>(Prisma.sql`
       SELECT submission.id, submission.lead_id AS "leadId", event.id AS "eventId", event.enqueued_at IS NULL AS "notEnqueued"
       FROM raw_submissions AS submission LEFT JOIN events AS event ON event.submission_id = submission.id
-      WHERE submission.id = ANY(${submissionIds}::uuid[])`;
+      WHERE submission.id = ANY(${submissionIds}::uuid[])`);
     const processed: StoredState['processed'] = new Map();
     for (const row of processedRows) {
       let entry = processed.get(row.id);
@@ -118,8 +118,8 @@ export class LeadPersister {
       if (row.eventId && row.notEnqueued) entry.eventIdsNotEnqueued.push(row.eventId);
     }
 
-    const aliasRows = await tx.$queryRaw<{ id: string; leadId: string }[]>`
-      SELECT id, lead_id AS "leadId" FROM lead_aliases WHERE id = ANY(${namedLeadIds}::uuid[])`;
+    const aliasRows = await tx.query<{ id: string; leadId: string }>(Prisma.sql`
+      SELECT id, lead_id AS "leadId" FROM lead_aliases WHERE id = ANY(${namedLeadIds}::uuid[])`);
     const aliases = new Map(aliasRows.map((row) => [row.id, row.leadId]));
 
     const leadIds = unique([...namedLeadIds, ...aliases.values()]);
@@ -127,10 +127,10 @@ export class LeadPersister {
     // to a lead another transaction is writing to (another write lane, under an alias; another
     // worker process) waits for it and then reads it as committed, so a lead's events are
     // numbered in commit order. NO KEY: rows referring to these leads can still be inserted.
-    const leads = await tx.$queryRaw<StoredLead[]>`
+    const leads = await tx.query<StoredLead>(Prisma.sql`
       SELECT ${leadSelectList} FROM leads
       WHERE id = ANY(${leadIds}::uuid[]) OR email = ANY(${unique(emails)}::text[]) OR phone = ANY(${unique(phones)}::text[])
-      ORDER BY id FOR NO KEY UPDATE`;
+      ORDER BY id FOR NO KEY UPDATE`);
 
     // Pending activities matter only for leads this batch may create or merge under an alias.
     const storedIds = new Set([...leads.map((lead) => lead.id), ...aliases.keys()]);
@@ -141,8 +141,8 @@ export class LeadPersister {
       creatable.length === 0
         ? []
         : (
-            await tx.$queryRaw<{ payload: unknown; receivedAt: Date }[]>`
-              SELECT payload, received_at AS "receivedAt" FROM pending_submissions WHERE lead_id = ANY(${creatable}::uuid[])`
+            await tx.query<{ payload: unknown; receivedAt: Date }>(Prisma.sql`
+              SELECT payload, received_at AS "receivedAt" FROM pending_submissions WHERE lead_id = ANY(${creatable}::uuid[])`)
           ).map((row) => ({ payload: AppendActivitiesPayload.parse(row.payload), receivedAt: row.receivedAt }));
 
     const partnerIds = unique([
@@ -150,9 +150,9 @@ export class LeadPersister {
       ...leads.map((lead) => lead.partnerId),
       ...pending.map((entry) => entry.payload.partnerId),
     ]);
-    const partnerRows = await tx.$queryRaw<PartnerSettings[]>`
+    const partnerRows = await tx.query<PartnerSettings>(Prisma.sql`
       SELECT id, slug, name, site_uuid AS "siteUuid", site_domain AS "siteDomain", site_login_url AS "siteLoginUrl", lead_role AS "leadRole"
-      FROM partners WHERE id = ANY(${partnerIds}::uuid[])`;
+      FROM partners WHERE id = ANY(${partnerIds}::uuid[])`);
     const partners = new Map(partnerRows.map((partner) => [partner.id, partner]));
 
     return { processed, aliases, leads: leads.map(asStoredLead), partners, pending };
@@ -162,42 +162,44 @@ export class LeadPersister {
    * All of the batch's writes as one statement of data-modifying CTEs: one round trip per batch
    * instead of one per table (each round trip also waits its turn on the busy event loop). Foreign
    * keys are checked at the end of the statement, so rows may refer to leads inserted beside them.
-   * Rows that must all be new report how many were inserted; a shortfall means another
-   * transaction wrote them meanwhile and the plan is stale.
+   *
+   * Rows the plan made for new submissions (leads, raw submissions and their consents, activities
+   * and events) must all be new, so they are inserted plainly: if another transaction wrote one
+   * meanwhile, its unique index refuses it (23505), the transaction rolls back and the batch is
+   * planned again. That is also cheaper for PostgreSQL than `ON CONFLICT`, which probes every
+   * unique index before inserting. Rows that may already exist (an external id another lead
+   * holds, an alias or a pending submission written by an earlier run of the job) are skipped on
+   * conflict. Updated leads report how many rows they changed; a shortfall means another
+   * transaction changed one since it was read.
    */
-  async #write(tx: TransactionClient, writes: BatchWrites): Promise<void> {
+  async #write(tx: StatementTransaction, writes: BatchWrites): Promise<void> {
     const parts: { name: string; sql: Prisma.Sql; expected?: number }[] = [];
-    const insert = <Row>(name: string, table: Table<Row>, rows: readonly Row[], mustBeNew: boolean) => {
-      if (rows.length === 0) return;
-      parts.push({
-        name,
-        sql: insertRowsSql(table, rows, { onConflictDoNothing: true, returning: table.columns[0]!.column }),
-        expected: mustBeNew ? rows.length : undefined,
-      });
+    const insert = <Row>(name: string, table: Table<Row>, rows: readonly Row[], { mayExist }: { mayExist: boolean }) => {
+      if (rows.length > 0) parts.push({ name, sql: insertRowsSql(table, rows, { onConflictDoNothing: mayExist }) });
     };
-    insert('new_leads', leadsTable, writes.newLeads, true);
+    insert('new_leads', leadsTable, writes.newLeads, { mayExist: false });
     if (writes.updatedLeads.length > 0) parts.push({ name: 'updated_leads', sql: updateLeadsSql(writes.updatedLeads), expected: writes.updatedLeads.length });
-    insert('new_aliases', leadAliasesTable, writes.aliases, false);
-    insert('new_raw_submissions', rawSubmissionsTable, writes.rawSubmissions, true);
+    insert('new_aliases', leadAliasesTable, writes.aliases, { mayExist: true });
+    insert('new_raw_submissions', rawSubmissionsTable, writes.rawSubmissions, { mayExist: false });
     // An external id another lead holds already stays with that lead.
-    insert('new_external_ids', externalIdsTable, writes.externalIds, false);
-    insert('new_consents', consentsTable, writes.consents, false);
-    insert('new_activities', activitiesTable, writes.activities, false);
+    insert('new_external_ids', externalIdsTable, writes.externalIds, { mayExist: true });
+    insert('new_consents', consentsTable, writes.consents, { mayExist: false });
+    insert('new_activities', activitiesTable, writes.activities, { mayExist: false });
     if (writes.pendingDeletes.length > 0) {
-      parts.push({ name: 'applied_pending', sql: Prisma.sql`DELETE FROM pending_submissions WHERE id = ANY(${writes.pendingDeletes}::uuid[]) RETURNING id` });
+      parts.push({ name: 'applied_pending', sql: Prisma.sql`DELETE FROM pending_submissions WHERE id = ANY(${writes.pendingDeletes}::uuid[])` });
     }
-    insert('new_pending', pendingSubmissionsTable, writes.pendingInserts, false);
-    insert('new_events', eventsTable, writes.events, true);
+    insert('new_pending', pendingSubmissionsTable, writes.pendingInserts, { mayExist: true });
+    insert('new_events', eventsTable, writes.events, { mayExist: false });
     if (parts.length === 0) return;
 
     const checked = parts.filter((part) => part.expected !== undefined);
     const counts = checked.length === 0 ? Prisma.sql`1` : Prisma.join(checked.map((part) => Prisma.raw(`(SELECT count(*) FROM ${part.name})::int AS ${part.name}`)));
-    const [row] = await tx.$queryRaw<Record<string, number>[]>`
+    const [row] = await tx.query<Record<string, number>>(Prisma.sql`
       WITH ${Prisma.join(parts.map((part) => Prisma.sql`${Prisma.raw(part.name)} AS (${part.sql})`))}
-      SELECT ${counts}`;
+      SELECT ${counts}`);
     for (const part of checked) {
       if (row?.[part.name] !== part.expected) {
-        throw new ConcurrentWriteError(`${part.name}: ${row?.[part.name]} of ${part.expected} rows written, another transaction wrote the rest`);
+        throw new ConcurrentWriteError(`${part.name}: ${row?.[part.name]} of ${part.expected} rows changed, another transaction changed the others since they were read`);
       }
     }
   }

@@ -8,8 +8,8 @@ import { Prisma } from '@leadrelay/db';
  * array parameter per column whatever the number of rows, so the statement is small and planned
  * once. Prisma's `createMany` would express most of these inserts too, but measured here it
  * wrote 500-row batches about four times slower than the same statement as raw SQL (its JS
- * engine maps every row and binds every value separately), and it cannot express the
- * `RETURNING` the conflict checks need or an update of many rows to different values.
+ * engine maps every row and binds every value separately), it cannot put all of a batch's
+ * writes in one statement, and it cannot express an update of many rows to different values.
  */
 export type SqlType = 'uuid' | 'text' | 'int4' | 'jsonb' | 'timestamp' | 'event_type';
 
@@ -35,10 +35,8 @@ export interface Table<Row> {
 }
 
 export interface InsertOptions {
-  /** Rows whose unique keys are taken are skipped; `RETURNING` then leaves them out. */
+  /** Rows whose unique keys are taken are skipped instead of failing the statement. */
   onConflictDoNothing: boolean;
-  /** Column to return for the rows actually inserted. */
-  returning?: string;
 }
 
 /** One `INSERT ... SELECT FROM unnest(...)` for all rows, inserted in the order given. */
@@ -49,8 +47,7 @@ export function insertRowsSql<Row>(table: Table<Row>, rows: readonly Row[], opti
     SELECT ${Prisma.raw(names.join(', '))}
     FROM unnest(${Prisma.join(arrays)}) WITH ORDINALITY AS batch(${Prisma.raw([...names, 'batch_position'].join(', '))})
     ORDER BY batch_position
-    ${Prisma.raw(options.onConflictDoNothing ? 'ON CONFLICT DO NOTHING' : '')}
-    ${Prisma.raw(options.returning ? `RETURNING ${quoteIdentifier(options.returning)}` : '')}`;
+    ${Prisma.raw(options.onConflictDoNothing ? 'ON CONFLICT DO NOTHING' : '')}`;
 }
 
 /** `unnest` argument for one column: its values as one typed array parameter. */

@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
+import { StatementRunner, type StatementTransaction, type StatementTransactionOptions } from './statement-transaction.ts';
 
 export type DatabaseClient = PrismaClient;
 export type TransactionClient = Prisma.TransactionClient;
@@ -14,14 +16,19 @@ export interface DatabaseClientOptions {
 
 /** One Prisma client per process, on the pg driver adapter (no native engine needed). */
 export function createDatabaseClient({ databaseUrl, poolSize = 10, applicationName = 'leadrelay' }: DatabaseClientOptions): DatabaseClient {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
     application_name: applicationName,
     connectionTimeoutMillis: 5_000,
   });
-  return new PrismaClient({ adapter });
+  // The client ends the pool on $disconnect; statement transactions borrow from the same pool.
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  statementRunners.set(client, new StatementRunner(new PrismaPg(pool)));
+  return client;
 }
+
+const statementRunners = new WeakMap<DatabaseClient, StatementRunner>();
 
 /** Runs `work` in one transaction: all of it is committed, or none of it. */
 export function withTransaction<Result>(
@@ -30,6 +37,20 @@ export function withTransaction<Result>(
   options: { timeoutMs?: number } = {},
 ): Promise<Result> {
   return db.$transaction(work, { timeout: options.timeoutMs ?? 15_000, maxWait: 10_000 });
+}
+
+/**
+ * Runs `work` in one transaction whose statements go to the driver adapter as written, skipping
+ * Prisma's query compiler (see StatementRunner): for hot paths made only of raw SQL.
+ */
+export function withStatementTransaction<Result>(
+  db: DatabaseClient,
+  work: (tx: StatementTransaction) => Promise<Result>,
+  options: StatementTransactionOptions = {},
+): Promise<Result> {
+  const runner = statementRunners.get(db);
+  if (!runner) throw new Error('withStatementTransaction needs a client made by createDatabaseClient');
+  return runner.transaction(work, options);
 }
 
 /** True when a write failed because a unique index already holds the value. */

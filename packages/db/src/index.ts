@@ -2,8 +2,10 @@ export {
   createDatabaseClient,
   isRecordNotFoundError,
   isUniqueConstraintError,
+  withStatementTransaction,
   withTransaction,
 } from './database-client.ts';
+export type { StatementTransaction, StatementTransactionOptions } from './statement-transaction.ts';
 export type { DatabaseClient, DatabaseClientOptions, TransactionClient } from './database-client.ts';
 export { dropDatabase, ensureDatabaseExists, maintenanceUrlFor } from './database-admin.ts';
 export { Prisma } from './generated/prisma/client.ts';
