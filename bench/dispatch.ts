@@ -238,8 +238,8 @@ async function writeEvents(
       [leadIds, partner.id, start],
     );
     await sql.query(
-      `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document, enqueued_at)
-       SELECT e.id, e.lead_id, 'created', gen_random_uuid(), 'bench-dispatch', e.document::jsonb, now()
+      `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document)
+       SELECT e.id, e.lead_id, 'created', gen_random_uuid(), 'bench-dispatch', e.document::jsonb
        FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS e(id, lead_id, document)`,
       [ids, leadIds, documents],
     );

@@ -205,8 +205,8 @@ async function preload(sql: pg.Client, partnerId: string, count: number): Promis
       [partnerId],
     );
     await sql.query(
-      `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document, created_at, enqueued_at)
-       SELECT gen_random_uuid(), id, 'created', gen_random_uuid(), 'bench', jsonb_build_object('action', 'created', 'id', id), now(), now() FROM preload`,
+      `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document, created_at)
+       SELECT gen_random_uuid(), id, 'created', gen_random_uuid(), 'bench', jsonb_build_object('action', 'created', 'id', id), now() FROM preload`,
     );
     await sql.query('COMMIT');
   }
@@ -271,7 +271,7 @@ async function checkStored(sql: pg.Client, count: number, duplicates: number): P
     `SELECT (SELECT count(*) FROM raw_submissions WHERE route = 'POST /v1/leads' AND received_at > now() - interval '1 day' AND payload ? 'firstName') AS submissions,
             (SELECT count(*) FROM leads WHERE email LIKE 'bench%@example.com') AS leads,
             (SELECT count(*) FROM events WHERE request_id LIKE 'bench-%') AS events,
-            (SELECT count(*) FROM events WHERE enqueued_at IS NULL) AS not_enqueued`,
+            (SELECT count(*) FROM outbox_entries) AS not_enqueued`,
   );
   const row = rows[0]!;
   if (Number(row.submissions) !== count || Number(row.leads) !== count - duplicates || Number(row.events) !== count || Number(row.not_enqueued) !== 0) {

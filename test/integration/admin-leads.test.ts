@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { adminRequest, startLeadRelaySystem, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -23,7 +24,7 @@ interface LeadDetail extends LeadSummary {
   consents: unknown[];
   externalIds: { partner: { slug: string }; externalId: string }[];
   activities: unknown[];
-  events: { type: string; document: { id: string } }[];
+  events: { id: string; type: string; document: { id: string }; enqueued: boolean }[];
   deliveries: { status: string }[];
   totals: Record<string, number>;
 }
@@ -165,6 +166,23 @@ describe('finding leads and what is stored about them', () => {
     }
   });
 
+  it("says which of a lead's events still wait in the outbox for their fan-out job", async () => {
+    const eventOf = async () => (await adminRequest<LeadDetail>(system, 'GET', `/v1/leads/${janeId}`)).body.events[0]!;
+    // The worker relays an event right after its commit, so this holds soon after the lead is stored.
+    await waitFor(async () => (await eventOf()).enqueued, { description: "Jane's event enqueued" });
+    const event = await eventOf();
+    // As a crash between the worker's commit and its enqueue leaves it, until the sweep comes by.
+    const sql = new pg.Client({ connectionString: system.databaseUrl });
+    await sql.connect();
+    try {
+      await sql.query('INSERT INTO outbox_entries (event_id, created_at) VALUES ($1, now())', [event.id]);
+      expect((await eventOf()).enqueued).toBe(false);
+    } finally {
+      await sql.query('DELETE FROM outbox_entries WHERE event_id = $1', [event.id]);
+      await sql.end();
+    }
+  });
+
   it('keeps personal data of a search out of the admin log', async () => {
     await find({ email: 'Log.Probe@Example.com', phone: '+1 808 555 0199' });
     const log = system.apps.admin.output.join('');
@@ -203,7 +221,9 @@ describe('finding leads and what is stored about them', () => {
       ['berlin', 'B-1'],
     ]);
     expect(lead.activities).toEqual([expect.objectContaining({ type: 'visited', description: 'Signed up on the landing page', position: 0 })]);
-    expect(lead.events).toEqual([expect.objectContaining({ type: 'created', partnerSlug: 'acme', document: expect.objectContaining({ id: janeId, action: 'created' }) })]);
+    expect(lead.events).toEqual([
+      expect.objectContaining({ type: 'created', partnerSlug: 'acme', document: expect.objectContaining({ id: janeId, action: 'created' }), enqueued: true }),
+    ]);
     expect(lead.deliveries).toEqual([
       expect.objectContaining({ status: 'delivered', attemptCount: 1, destination: expect.objectContaining({ name: 'CRM' }) }),
     ]);

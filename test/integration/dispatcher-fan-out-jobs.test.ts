@@ -72,7 +72,7 @@ describe('dispatcher: fan-out jobs of one event and of many', () => {
         const eventId = randomUUID();
         const document = { action: type, id: leadId, source: slug, email: `${leadId}@example.com`, first_name: 'Fan', activities: [], created: new Date().toISOString() };
         await sql.query(
-          `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document, enqueued_at) VALUES ($1, $2, $3, gen_random_uuid(), $4, $5, now())`,
+          `INSERT INTO events (id, lead_id, type, submission_id, partner_slug, document) VALUES ($1, $2, $3, gen_random_uuid(), $4, $5)`,
           [eventId, leadId, type, slug, JSON.stringify(document)],
         );
         eventIds.push(eventId);

@@ -85,6 +85,20 @@ describe('withStatementTransaction', () => {
     expect(await partnerCount(slug)).toBe(1);
   });
 
+  it('plans key look-ups as index scans when asked to, also on a table without statistics', async () => {
+    const planOf = (keyLookupsOnly: boolean) =>
+      withStatementTransaction(
+        db,
+        async (tx) =>
+          (await tx.query<{ 'QUERY PLAN': string }>(Prisma.sql`EXPLAIN SELECT id FROM partners WHERE slug = ANY(${['a', 'b']}::text[])`))
+            .map((row) => row['QUERY PLAN'])
+            .join('\n'),
+        { keyLookupsOnly },
+      );
+    expect(await planOf(false)).toContain('Seq Scan');
+    expect(await planOf(true)).not.toContain('Seq Scan');
+  });
+
   it('cancels a statement that runs past its timeout, as unavailable rather than bad data', async () => {
     const error = await withStatementTransaction(db, (tx) => tx.query(Prisma.sql`SELECT pg_sleep(5)`), { statementTimeoutMs: 50 }).then(
       () => undefined,

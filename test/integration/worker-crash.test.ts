@@ -24,7 +24,7 @@ describe('the worker killed or stopped in the middle of its work', () => {
   });
 
   const relayedEventCount = async () =>
-    Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE enqueued_at IS NOT NULL'))[0]!.n);
+    Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE id NOT IN (SELECT event_id FROM outbox_entries)'))[0]!.n);
   const storedCount = async () => Number((await harness.query<{ n: string }>('SELECT count(*) AS n FROM raw_submissions'))[0]!.n);
 
   /** Every accepted submission stored exactly once, every lead once, every event in a fan-out job in Redis. */
@@ -42,8 +42,8 @@ describe('the worker killed or stopped in the middle of its work', () => {
     // One event per submission that records one, never two for the same submission and type.
     const duplicates = await harness.query('SELECT submission_id, type FROM events GROUP BY 1, 2 HAVING count(*) > 1');
     expect(duplicates).toEqual([]);
-    await waitFor(async () => (await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE enqueued_at IS NULL'))[0]!.n === '0', {
-      description: 'every event marked enqueued',
+    await waitFor(async () => (await harness.query<{ n: string }>('SELECT count(*) AS n FROM outbox_entries'))[0]!.n === '0', {
+      description: 'every event off the outbox list',
     });
     // An event may be in two jobs (the sweep regroups what a crash left behind); fan-out makes its deliveries once.
     const eventIds = (await harness.query<{ id: string }>('SELECT id FROM events')).map((row) => row.id).sort();
@@ -75,12 +75,17 @@ describe('the worker killed or stopped in the middle of its work', () => {
     expect(await storedCount()).toBeLessThan(total);
 
     // A crash between a commit and its enqueue, as the outbox sweep must repair it: the events of a
-    // committed batch not marked enqueued, and their fan-out job not in Redis.
-    const [firstEvent] = await harness.query<{ id: string }>('SELECT id FROM events WHERE enqueued_at IS NOT NULL ORDER BY sequence LIMIT 1');
+    // committed batch still on the outbox list, and their fan-out job not in Redis.
+    const [firstEvent] = await harness.query<{ id: string }>(
+      'SELECT id FROM events WHERE id NOT IN (SELECT event_id FROM outbox_entries) ORDER BY sequence LIMIT 1',
+    );
     const jobs = await harness.events.getJobs(['waiting', 'prioritized', 'delayed']);
     const lost = jobs.find((job) => (job.data as { eventIds: string[] }).eventIds.includes(firstEvent!.id))!;
     const leftBehind = (lost.data as { eventIds: string[] }).eventIds;
-    await harness.query(`UPDATE events SET enqueued_at = NULL, created_at = created_at - interval '1 minute' WHERE id = ANY($1::uuid[])`, [leftBehind]);
+    await harness.query(
+      `INSERT INTO outbox_entries (event_id, created_at) SELECT id, created_at - interval '1 minute' FROM events WHERE id = ANY($1::uuid[])`,
+      [leftBehind],
+    );
     await harness.events.remove(lost.id!);
 
     const second = await harness.startWorkerProcess();

@@ -63,7 +63,7 @@ describe('the worker while PostgreSQL is down', () => {
               (SELECT count(DISTINCT id) FROM raw_submissions) AS distinct_submissions,
               (SELECT count(*) FROM leads) AS leads,
               (SELECT count(*) FROM events) AS events,
-              (SELECT count(*) FROM events WHERE enqueued_at IS NULL) AS not_enqueued`,
+              (SELECT count(*) FROM outbox_entries) AS not_enqueued`,
     );
     expect(stored).toEqual({
       submissions: String(total),
@@ -73,7 +73,7 @@ describe('the worker while PostgreSQL is down', () => {
       events: String(before.length + during.length),
       not_enqueued: expect.any(String),
     });
-    await waitFor(async () => (await harness.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE enqueued_at IS NULL'))[0]!.n === '0', {
+    await waitFor(async () => (await harness.query<{ n: string }>('SELECT count(*) AS n FROM outbox_entries'))[0]!.n === '0', {
       description: 'every event enqueued',
     });
     const eventIds = (await harness.query<{ id: string }>('SELECT id FROM events')).map((row) => row.id);

@@ -11,7 +11,7 @@ interface EventRow {
   lead_id: string;
   submission_id: string;
   document: { action: string; id: string; email: string; first_name: string; activities: { type: string; description: string }[] };
-  enqueued_at: Date | null;
+  on_outbox_list: boolean;
 }
 
 /** The event ids the fan-out jobs in the events queue carry, whatever their state (one `fan-out-events` job per committed batch). */
@@ -36,7 +36,8 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     Number((await harness.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, values))[0]!.n);
 
   const eventsOf = (leadId: string) =>
-    harness.query<EventRow>('SELECT type, lead_id, submission_id, document, enqueued_at FROM events WHERE lead_id = $1 ORDER BY sequence', [leadId]);
+    harness.query<EventRow>(`SELECT type, lead_id, submission_id, document, EXISTS (SELECT 1 FROM outbox_entries WHERE event_id = events.id) AS on_outbox_list
+       FROM events WHERE lead_id = $1 ORDER BY sequence`, [leadId]);
 
   const waitForSubmission = (submissionId: string) =>
     waitFor(async () => (await countRows('raw_submissions', 'id = $1', [submissionId])) === 1, { description: `submission ${submissionId} stored` });
@@ -63,8 +64,8 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     expect(events[0]!.type).toBe('created');
     expect(events[0]!.document).toMatchObject({ action: 'created', id: payload.leadId, email: 'first@example.com', first_name: 'Ada' });
     expect(events[0]!.document.activities).toEqual([expect.objectContaining({ type: 'visited', description: 'Landing page' })]);
-    // The fan-out job is in Redis and the outbox row says so.
-    await waitFor(async () => (await eventsOf(payload.leadId))[0]!.enqueued_at !== null, { description: 'the event marked enqueued' });
+    // The fan-out job is in Redis, and the event is off the outbox list.
+    await waitFor(async () => !(await eventsOf(payload.leadId))[0]!.on_outbox_list, { description: 'the event off the outbox list' });
     expect(await fanOutEventIds(harness)).toContain((await harness.query<{ id: string }>('SELECT id FROM events WHERE lead_id = $1', [payload.leadId]))[0]!.id);
   });
 

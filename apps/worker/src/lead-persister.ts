@@ -12,6 +12,7 @@ import {
   leadContentColumns,
   leadTextColumns,
   leadsTable,
+  outboxEntriesTable,
   pendingSubmissionsTable,
   rawSubmissionsTable,
   type LeadRow,
@@ -72,7 +73,10 @@ export class LeadPersister {
   async persist(submissions: readonly Submission[]): Promise<PersistResult> {
     for (let retry = 0; ; retry += 1) {
       try {
-        return await withStatementTransaction(this.#db, (tx) => this.#persistOnce(tx, submissions), { statementTimeoutMs: this.#transactionTimeoutMs });
+        return await withStatementTransaction(this.#db, (tx) => this.#persistOnce(tx, submissions), {
+          statementTimeoutMs: this.#transactionTimeoutMs,
+          keyLookupsOnly: true,
+        });
       } catch (error) {
         if (retry >= this.#maxConflictRetries || classifyDatabaseError(error) !== 'conflict') throw error;
       }
@@ -107,8 +111,10 @@ export class LeadPersister {
     }
 
     const processedRows = await tx.query<{ id: string; leadId: string; eventId: string | null; notEnqueued: boolean | null }>(Prisma.sql`
-      SELECT submission.id, submission.lead_id AS "leadId", event.id AS "eventId", event.enqueued_at IS NULL AS "notEnqueued"
-      FROM raw_submissions AS submission LEFT JOIN events AS event ON event.submission_id = submission.id
+      SELECT submission.id, submission.lead_id AS "leadId", event.id AS "eventId", outbox.event_id IS NOT NULL AS "notEnqueued"
+      FROM raw_submissions AS submission
+      LEFT JOIN events AS event ON event.submission_id = submission.id
+      LEFT JOIN outbox_entries AS outbox ON outbox.event_id = event.id
       WHERE submission.id = ANY(${submissionIds}::uuid[])`);
     const processed: StoredState['processed'] = new Map();
     for (const row of processedRows) {
@@ -190,6 +196,8 @@ export class LeadPersister {
     }
     insert('new_pending', pendingSubmissionsTable, writes.pendingInserts, { mayExist: true });
     insert('new_events', eventsTable, writes.events, { mayExist: false });
+    // Every new event starts on the outbox's list; the relay takes it off once its job is in Redis.
+    insert('new_outbox_entries', outboxEntriesTable, writes.events, { mayExist: false });
     if (parts.length === 0) return;
 
     const checked = parts.filter((part) => part.expected !== undefined);

@@ -213,6 +213,12 @@ export const eventsTable: Table<EventRow> = {
   ],
 };
 
+/** One row per new event: the event id and its creation time, read from the event row itself. */
+export const outboxEntriesTable: Table<EventRow> = {
+  name: 'outbox_entries',
+  columns: [uuid('event_id', (row) => row.id), timestamp('created_at', (row) => row.createdAt)],
+};
+
 export const leadAliasesTable: Table<LeadAliasRow> = {
   name: 'lead_aliases',
   columns: [uuid('id', (row) => row.id), uuid('lead_id', (row) => row.leadId), timestamp('created_at', (row) => row.createdAt)],

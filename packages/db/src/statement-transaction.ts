@@ -14,6 +14,13 @@ export interface StatementTransaction {
 export interface StatementTransactionOptions {
   /** A statement running longer than this is cancelled, and the transaction with it. */
   statementTimeoutMs?: number;
+  /**
+   * Only index scans and the like for this transaction's statements (`enable_seqscan = off`), for
+   * work that finds every row by a key. Without statistics on a table (a new database, the first
+   * minute after a bulk load, before autovacuum has analyzed it) the planner takes `key = ANY($1)`
+   * for a sequential scan, and each statement then reads the whole table.
+   */
+  keyLookupsOnly?: boolean;
 }
 
 /**
@@ -38,7 +45,9 @@ export class StatementRunner {
     // Sends BEGIN on a connection of its own from the pool.
     const transaction = await adapter.startTransaction();
     try {
-      await execute(transaction, `SET LOCAL statement_timeout = ${Math.max(0, Math.trunc(options.statementTimeoutMs ?? 15_000))}`);
+      const settings = [`SET LOCAL statement_timeout = ${Math.max(0, Math.trunc(options.statementTimeoutMs ?? 15_000))}`];
+      if (options.keyLookupsOnly) settings.push('SET LOCAL enable_seqscan = off');
+      await execute(transaction, settings.join('; '));
       const result = await work({ query: (statement) => query(transaction, statement) });
       await execute(transaction, 'COMMIT');
       await transaction.commit();

@@ -99,7 +99,8 @@ export interface LeadDetail extends LeadSummary {
     requestId: string | null;
     document: unknown;
     createdAt: string;
-    enqueuedAt: string | null;
+    /** False while the event waits on the outbox list for its fan-out job to reach Redis. */
+    enqueued: boolean;
   }[];
   deliveries: {
     id: string;
@@ -157,7 +158,7 @@ export class LeadDirectory {
     });
     if (!lead) throw new AppError('not_found', `no lead ${id} (an accepted lead appears once the worker has stored it)`);
     const deliveryFilter = { event: { leadId } };
-    const [deliveries, deliveryTotal] = await Promise.all([
+    const [deliveries, deliveryTotal, waitingEvents] = await Promise.all([
       this.db.delivery.findMany({
         ...latest,
         where: deliveryFilter,
@@ -165,7 +166,9 @@ export class LeadDirectory {
         include: { destination: { select: { id: true, name: true } } },
       }),
       this.db.delivery.count({ where: deliveryFilter }),
+      this.db.outboxEntry.findMany({ where: { eventId: { in: lead.events.map((event) => event.id) } }, select: { eventId: true } }),
     ]);
+    const waitingEventIds = new Set(waitingEvents.map((entry) => entry.eventId));
     return {
       ...toLeadSummary(lead),
       salutation: lead.salutation,
@@ -228,7 +231,7 @@ export class LeadDirectory {
         requestId: event.requestId,
         document: event.document,
         createdAt: event.createdAt.toISOString(),
-        enqueuedAt: event.enqueuedAt?.toISOString() ?? null,
+        enqueued: !waitingEventIds.has(event.id),
       })),
       deliveries: deliveries.reverse().map((delivery) => ({
         id: delivery.id,

@@ -101,7 +101,7 @@ export const LeadDetail = LeadSummary.extend({
       requestId: z.string().nullable(),
       document: z.unknown().describe('The seed 003 lead document at the time of the event'),
       createdAt: z.string(),
-      enqueuedAt: z.string().nullable(),
+      enqueued: z.boolean().describe('False while the event waits in the outbox for its fan-out job to be enqueued'),
     }),
   ),
   deliveries: z.array(
