@@ -286,8 +286,11 @@ describe('dispatcher: the seed 003 contract, outcomes, retries and the admin API
       'received:activity_added',
       'answered:activity_added',
     ]);
-    const deliveries = await deliveriesOf(target.id);
-    expect(deliveries.every((found) => found.status === 'delivered' && found.attemptCount === 1)).toBe(true);
+    // The receiver has answered; the dispatcher records each outcome just after.
+    await waitFor(async () => (await deliveriesOf(target.id)).filter((found) => found.status === 'delivered').length === 3, {
+      description: 'three deliveries recorded as delivered',
+    });
+    expect((await deliveriesOf(target.id)).map((found) => found.attemptCount)).toEqual([1, 1, 1]);
     // The worker may store the two activity submissions in either order; the events' order is the truth.
     const events = await sql.query('SELECT document FROM events WHERE lead_id = $1 ORDER BY sequence', [leadId]);
     const recorded = events.rows.map((row: { document: { activities: { description: string }[] } }) =>
