@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueRegistry, createRedisConnection, queueNames, type QueueName } from '@leadrelay/queue';
 import type { AppName } from '../support/app-process.ts';
-import { adminRequest, startLeadRelaySystem, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { adminRequest, startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -28,8 +28,10 @@ describe('observability of a running system', () => {
   const healthUrl = (app: AppName, path: string) => `http://127.0.0.1:${system.apps[app].healthPort}${path}`;
   /** Intake serves /metrics on its internal port; the others on their health (admin: API) port. */
   const metricsUrl = (app: AppName) => (app === 'intake' ? `${system.intakeMetricsUrl}/metrics` : healthUrl(app, '/metrics'));
+  /** The admin's, like the rest of its API, needs the admin token. */
+  const scrapeHeaders = (app: AppName): Record<string, string> => (app === 'admin' ? { authorization: `Bearer ${testAdminToken}` } : {});
   const scrape = async (app: AppName) => {
-    const response = await fetch(metricsUrl(app));
+    const response = await fetch(metricsUrl(app), { headers: scrapeHeaders(app) });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return response.text();
@@ -108,6 +110,12 @@ describe('observability of a running system', () => {
       const text = await scrape('intake');
       expect(text).toMatch(/leadrelay_http_requests_total\{method="POST",route="\/v1\/leads",status_code="401"\} [1-9]/);
       expect(text).toMatch(/leadrelay_http_requests_total\{method="GET",route="\(unmatched\)",status_code="404"\} [1-9]/);
+    });
+
+    it("answers the admin's only with the admin token", async () => {
+      expect((await fetch(metricsUrl('admin'))).status).toBe(401);
+      expect((await fetch(metricsUrl('admin'), { headers: { authorization: 'Bearer not-the-admin-token' } })).status).toBe(401);
+      expect(await scrape('admin')).toContain('leadrelay_queue_jobs');
     });
 
     it('labels requests by route pattern, never by raw URL', async () => {

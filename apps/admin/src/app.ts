@@ -13,6 +13,7 @@ import destinationsRoutes from './routes/v1/destinations/index.ts';
 import deliveriesRoutes from './routes/v1/deliveries/index.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
 import statsRoutes from './routes/v1/stats/index.ts';
+import metricsRoutes from './routes/metrics/index.ts';
 
 export interface BuildAdminAppOptions {
   config: AdminEnv;
@@ -21,7 +22,8 @@ export interface BuildAdminAppOptions {
 
 /** The admin HTTP service for operators; `server.ts` only listens. */
 export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): Promise<FastifyInstance> {
-  const app = await createHttpApp({ logger, bodyLimitBytes: 1_048_576, metrics: httpMetrics });
+  // /metrics is served below, behind the admin token.
+  const app = await createHttpApp({ logger, bodyLimitBytes: 1_048_576, metrics: httpMetrics, serveMetrics: false });
   // Before every route: only routes registered after it are in the OpenAPI document.
   await app.register(openapi);
   await app.register(infrastructure, { config });
@@ -40,5 +42,6 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(deliveriesRoutes, { prefix: '/v1/deliveries' });
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });
+  await app.register(metricsRoutes, { prefix: '/metrics' });
   return app;
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * What the metrics plugin needs from the process's metrics (`httpMetrics` of
@@ -30,10 +31,15 @@ export const httpMetricsPlugin = fp<{ metrics: HttpMetrics; serveMetrics?: boole
     });
 
     if (!serveMetrics) return;
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      const { contentType, body } = await metrics.scrape();
-      return reply.type(contentType).send(body);
-    });
+    app.get('/metrics', { schema: { hide: true } }, metricsHandler(metrics));
   },
   { name: 'http-metrics' },
 );
+
+/** Route handler answering a Prometheus scrape, for an app that serves `/metrics` its own way. */
+export function metricsHandler(metrics: HttpMetrics) {
+  return async (_request: FastifyRequest, reply: FastifyReply) => {
+    const { contentType, body } = await metrics.scrape();
+    return reply.type(contentType).send(body);
+  };
+}

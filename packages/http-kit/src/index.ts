@@ -8,7 +8,7 @@ export { createHttpApp } from './create-http-app.ts';
 export type { CreateHttpAppOptions } from './create-http-app.ts';
 export { startHealthServer } from './health-server.ts';
 export type { HealthServerOptions } from './health-server.ts';
-export { httpMetricsPlugin, unmatchedRouteLabel } from './http-metrics.ts';
+export { httpMetricsPlugin, metricsHandler, unmatchedRouteLabel } from './http-metrics.ts';
 export type { HttpMetrics } from './http-metrics.ts';
 export { docsRoutePrefix, openApiDocsPlugin } from './openapi-docs.ts';
 export type { OpenApiDocsOptions, SecurityScheme } from './openapi-docs.ts';
