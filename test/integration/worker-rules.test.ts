@@ -235,6 +235,24 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     expect(await harness.query('SELECT notes FROM leads WHERE id = $1', [payload.leadId])).toEqual([{ notes: 'a\uFFFDb' }]);
   });
 
+  it('stores text and JSON with quotes, backslashes, braces and commas exactly as received', async () => {
+    const tricky = 'say "hi", {x} \\ NULL \\"';
+    const custom = { note: tricky, nested: '{"a":"\\""}', empty: '', none: null };
+    const property = { path: 'C:\\temp\\"x"', list: [1, '2', null], nested: { brace: '}{' } };
+    const payload = harness.leadPayload(
+      { email: 'tricky@example.com', firstName: tricky, notes: 'NULL', custom, activities: [{ type: 'note', description: tricky, property }] },
+      { raw: { firstName: tricky, custom } },
+    );
+    await harness.enqueueLeads([payload]);
+    await waitForSubmission(payload.submissionId);
+
+    expect(await harness.query('SELECT first_name, notes, custom FROM leads WHERE id = $1', [payload.leadId])).toEqual([{ first_name: tricky, notes: 'NULL', custom }]);
+    expect(await harness.query('SELECT payload FROM raw_submissions WHERE id = $1', [payload.submissionId])).toEqual([{ payload: { firstName: tricky, custom } }]);
+    expect(await harness.query('SELECT description, property FROM activities WHERE lead_id = $1', [payload.leadId])).toEqual([{ description: tricky, property }]);
+    const [event] = await harness.query<{ document: Record<string, unknown> }>('SELECT document FROM events WHERE submission_id = $1', [payload.submissionId]);
+    expect(event?.document).toMatchObject({ first_name: tricky });
+  });
+
   it('merges a "new" lead into the stored one when Redis lost the claims, and repairs the claim', async () => {
     const stored = harness.leadPayload({ email: 'lost@example.com', firstName: 'Stored' });
     await harness.enqueueLeads([stored]);

@@ -98,7 +98,9 @@ export interface PendingSubmissionRow {
 
 const uuid = <Row>(column: string, value: (row: Row) => string): Column<Row> => ({ column, type: 'uuid', value });
 const text = <Row>(column: string, value: (row: Row) => string | null): Column<Row> => ({ column, type: 'text', value });
-const json = <Row>(column: string, value: (row: Row) => string | null): Column<Row> => ({ column, type: 'jsonb', value });
+const json = <Row>(column: string, value: (row: Row) => string): Column<Row> => ({ column, type: 'jsonb', value });
+/** A JSON column that may be SQL NULL; a JSON `null` document is stored as SQL NULL too. */
+const nullableJson = <Row>(column: string, value: (row: Row) => string | null): Column<Row> => ({ column, type: 'jsonb', value, nullableJson: true });
 const timestamp = <Row>(column: string, value: (row: Row) => Date | null): Column<Row> => ({
   column,
   type: 'timestamp',
@@ -192,7 +194,7 @@ export const activitiesTable: Table<ActivityRow> = {
     { column: 'position', type: 'int4', value: (row) => row.position },
     text('type', (row) => row.type),
     text('description', (row) => row.description),
-    json('property', (row) => (row.property === null ? null : JSON.stringify(row.property))),
+    nullableJson('property', (row) => (row.property === null ? null : JSON.stringify(row.property))),
     text('source', (row) => row.source),
     timestamp('occurred_at', (row) => row.occurredAt),
     timestamp('created_at', (row) => row.createdAt),
