@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { newTimeOrderedUuid } from '@leadrelay/db';
 import type { LeadFactory } from './lead-factory.ts';
 
 export interface PgInsertLimitOptions {
@@ -41,7 +42,8 @@ export async function measurePgInsertLimit(options: PgInsertLimitOptions): Promi
     const rows: (string | null)[] = [];
     for (let row = 0; row < options.rowsPerStatement; row += 1) {
       const lead = options.leads.nextLead();
-      rows.push(randomUUID(), lead.email, lead.phone.replaceAll(' ', ''), lead.firstName, lead.lastName, lead.source, partnerId);
+      // Lead ids as intake makes them.
+      rows.push(newTimeOrderedUuid(), lead.email, lead.phone.replaceAll(' ', ''), lead.firstName, lead.lastName, lead.source, partnerId);
     }
     return rows;
   };

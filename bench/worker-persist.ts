@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
-import { dropDatabase, ensureDatabaseExists } from '@leadrelay/db';
+import { dropDatabase, ensureDatabaseExists, newTimeOrderedUuid } from '@leadrelay/db';
 import type { NormalizedLead } from '@leadrelay/lead';
 import { QueueRegistry, jobCatalog, jobIdFor, queueNames, type PersistLeadPayload } from '@leadrelay/queue';
 import { WorkerEnvSchema } from '../apps/worker/src/env.ts';
@@ -224,7 +224,8 @@ async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: numb
   for (let start = 0; start < count; start += 1_000) {
     const submissions: PersistLeadPayload[] = [];
     for (let index = start; index < Math.min(count, start + 1_000); index += 1) {
-      const submissionId = randomUUID();
+      // Ids as intake makes them.
+      const submissionId = newTimeOrderedUuid();
       // Every tenth job or so repeats someone from earlier in the run, as a returning visitor.
       const duplicateOf = created.length > 0 && (index * 7919) % 1000 < duplicateShare * 1000 ? created[(index * 31) % created.length] : undefined;
       const number = duplicateOf ? duplicateOf.number : index;
@@ -237,7 +238,7 @@ async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: numb
         consent: { text: 'I agree to be contacted', ip: '203.0.113.7' },
         activities: [{ type: 'visited', description: 'Signed up on the landing page' }],
       };
-      const leadId = duplicateOf?.leadId ?? randomUUID();
+      const leadId = duplicateOf?.leadId ?? newTimeOrderedUuid();
       if (duplicateOf) duplicates += 1;
       else created.push({ leadId, number });
       submissions.push({
@@ -289,7 +290,7 @@ async function measureRawLeadInsert(sql: pg.Client, partnerId: string, rows: num
     for (let index = 0; index < size; index += 1) {
       const number = start + index;
       const base = values.length;
-      values.push(randomUUID(), `raw${number}@example.com`, `+1628${String(5_000_000 + number).padStart(7, '0')}`, 'Raw', `Lead ${number}`, 'Berlin', partnerId);
+      values.push(newTimeOrderedUuid(), `raw${number}@example.com`, `+1628${String(5_000_000 + number).padStart(7, '0')}`, 'Raw', `Lead ${number}`, 'Berlin', partnerId);
       tuples.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, now(), now())`);
     }
     await sql.query(
@@ -305,7 +306,8 @@ async function measureRawFullWrite(sql: pg.Client, partnerId: string, rows: numb
   const startedAt = performance.now();
   for (let start = 0; start < rows; start += 500) {
     const size = Math.min(500, rows - start);
-    const leads = Array.from({ length: size }, (_, index) => ({ id: randomUUID(), submissionId: randomUUID(), number: start + index }));
+    // Ids as LeadRelay makes them: time ordered (newTimeOrderedUuid).
+    const leads = Array.from({ length: size }, (_, index) => ({ id: newTimeOrderedUuid(), submissionId: newTimeOrderedUuid(), number: start + index }));
     const insert = async (table: string, columns: string[], row: (lead: (typeof leads)[number]) => unknown[]) => {
       const values: unknown[] = [];
       const tuples = leads.map((lead) => {
@@ -324,13 +326,13 @@ async function measureRawFullWrite(sql: pg.Client, partnerId: string, rows: numb
       lead.submissionId, lead.id, partnerId, 'POST /v1/leads', JSON.stringify({ email: `full${lead.number}@example.com`, firstName: 'Full' }), now,
     ]);
     await insert('consents', ['id', 'lead_id', 'partner_id', 'submission_id', 'text', 'ip'], (lead) => [
-      randomUUID(), lead.id, partnerId, lead.submissionId, 'I agree to be contacted', '203.0.113.7',
+      newTimeOrderedUuid(), lead.id, partnerId, lead.submissionId, 'I agree to be contacted', '203.0.113.7',
     ]);
     await insert('activities', ['id', 'lead_id', 'submission_id', 'position', 'type', 'description', 'created_at'], (lead) => [
-      randomUUID(), lead.id, lead.submissionId, 0, 'visited', 'Signed up on the landing page', now,
+      newTimeOrderedUuid(), lead.id, lead.submissionId, 0, 'visited', 'Signed up on the landing page', now,
     ]);
     await insert('events', ['id', 'lead_id', 'type', 'submission_id', 'partner_slug', 'document', 'created_at'], (lead) => [
-      randomUUID(), lead.id, 'created', lead.submissionId, 'bench', JSON.stringify({ action: 'created', id: lead.id, email: `full${lead.number}@example.com` }), now,
+      newTimeOrderedUuid(), lead.id, 'created', lead.submissionId, 'bench', JSON.stringify({ action: 'created', id: lead.id, email: `full${lead.number}@example.com` }), now,
     ]);
     await sql.query('COMMIT');
   }

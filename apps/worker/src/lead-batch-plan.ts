@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newTimeOrderedUuid } from '@leadrelay/db';
 import { buildLeadDocument, identityKeys, type LeadAction, type NormalizedActivity, type NormalizedLead } from '@leadrelay/lead';
 import type { AppendActivitiesPayload, PersistLeadPayload } from '@leadrelay/queue';
 import { leadChanges, newLeadRow } from './lead-fields.ts';
@@ -130,7 +130,7 @@ export class LeadBatchPlan {
   constructor(submissions: readonly Submission[], stored: StoredState, options: { now: Date; newId?: () => string }) {
     this.#now = options.now;
     this.#stored = stored;
-    this.#newId = options.newId ?? randomUUID;
+    this.#newId = options.newId ?? (() => newTimeOrderedUuid());
     this.#aliases = new Map(stored.aliases);
     for (const lead of stored.leads) {
       const { version, ...row } = lead;

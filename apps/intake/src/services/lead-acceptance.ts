@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newTimeOrderedUuid } from '@leadrelay/db';
 import { identityKeys, type NormalizedActivity, type NormalizedLead } from '@leadrelay/lead';
 import { MicroBatcher } from '@leadrelay/group-commit';
 import { PersistLeadPayload, jobIdFor, maxSubmissionsPerJob, type QueueRegistry } from '@leadrelay/queue';
@@ -78,7 +78,7 @@ export class LeadAcceptance {
   async #acceptTogether(requests: AcceptanceRequest[]): Promise<AcceptanceResult[][]> {
     const receivedAt = new Date().toISOString();
     const claimRequests = requests.flatMap(({ items, context }) =>
-      items.map((item) => ({ identityKeys: identityKeys(item.lead), leadId: randomUUID(), onDuplicate: context.onDuplicate })),
+      items.map((item) => ({ identityKeys: identityKeys(item.lead), leadId: newTimeOrderedUuid(), onDuplicate: context.onDuplicate })),
     );
     const outcomes = await this.#claim(claimRequests);
 
@@ -92,7 +92,7 @@ export class LeadAcceptance {
             ? { status: 'created', leadId: outcome.leadId }
             : { status: context.onDuplicate === 'update' ? 'updated' : 'duplicate', leadId: outcome.leadId };
         const submission: PersistLeadPayload = {
-          submissionId: randomUUID(),
+          submissionId: newTimeOrderedUuid(),
           partnerId: context.partnerId,
           route: context.route,
           receivedAt,
@@ -133,7 +133,7 @@ export class LeadAcceptance {
     raw: unknown,
     context: Omit<AcceptanceContext, 'onDuplicate'>,
   ): Promise<void> {
-    const submissionId = randomUUID();
+    const submissionId = newTimeOrderedUuid();
     try {
       await this.queues.enqueue(
         'appendActivities',
