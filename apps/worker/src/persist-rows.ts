@@ -104,8 +104,23 @@ const nullableJson = <Row>(column: string, value: (row: Row) => string | null): 
 const timestamp = <Row>(column: string, value: (row: Row) => Date | null): Column<Row> => ({
   column,
   type: 'timestamp',
-  value: (row) => value(row)?.toISOString() ?? null,
+  value: (row) => isoTimestamp(value(row)),
 });
+
+// Most timestamps of a batch are the same few instants (the batch's own time, each job's
+// receivedAt), so consecutive rows mostly format the instant the previous row did.
+let lastFormattedMs = Number.NaN;
+let lastFormatted = '';
+
+function isoTimestamp(date: Date | null): string | null {
+  if (date === null) return null;
+  const ms = date.getTime();
+  if (ms !== lastFormattedMs) {
+    lastFormatted = date.toISOString();
+    lastFormattedMs = ms;
+  }
+  return lastFormatted;
+}
 
 /** The lead fields that are plain nullable text columns: field name and column name. */
 export const leadTextColumns = [

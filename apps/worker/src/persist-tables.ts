@@ -96,7 +96,7 @@ export function quoteIdentifier(name: string): string {
  * lead impossible to store, so it becomes U+FFFD, the replacement character.
  */
 function storable(type: SqlType, value: string | number | null): string | number | null {
-  if (typeof value !== 'string') return value;
+  if (typeof value !== 'string' || (type !== 'text' && type !== 'jsonb')) return value;
   if (type === 'jsonb') return value.includes('\\u0000') ? value.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : value;
   return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
 }

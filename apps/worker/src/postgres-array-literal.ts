@@ -15,6 +15,7 @@ export type ArrayElementQuoting =
   | 'quoted';
 
 const specialInQuotes = /["\\]/g;
+const hasSpecialInQuotes = /["\\]/;
 
 export function postgresArrayLiteral(values: readonly (string | number | null)[], quoting: ArrayElementQuoting): string {
   const elements = new Array<string>(values.length);
@@ -22,7 +23,10 @@ export function postgresArrayLiteral(values: readonly (string | number | null)[]
     const value = values[index];
     if (value === null || value === undefined) elements[index] = 'NULL';
     else if (quoting === 'bare') elements[index] = String(value);
-    else elements[index] = `"${String(value).replace(specialInQuotes, '\\$&')}"`;
+    else {
+      const text = String(value);
+      elements[index] = hasSpecialInQuotes.test(text) ? `"${text.replace(specialInQuotes, '\\$&')}"` : `"${text}"`;
+    }
   }
   return `{${elements.join(',')}}`;
 }

@@ -13,24 +13,33 @@ import { randomFillSync } from 'node:crypto';
  * (see the worker's laneIndex).
  */
 export function newTimeOrderedUuid(now: number = Date.now()): string {
-  const bytes = randomBytesFor16();
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-// One call to the CSPRNG for 256 ids, as node:crypto's randomUUID does for its own.
-const entropy = Buffer.alloc(16 * 256);
-let entropyOffset = entropy.length;
-
-function randomBytesFor16(): Buffer {
-  if (entropyOffset >= entropy.length) {
+  if (entropyOffset + 10 > entropy.length) {
     randomFillSync(entropy);
     entropyOffset = 0;
   }
-  const bytes = Buffer.from(entropy.subarray(entropyOffset, entropyOffset + 16));
-  entropyOffset += 16;
-  return bytes;
+  const random = entropy;
+  const at = entropyOffset;
+  entropyOffset += 10;
+  if (now !== timePrefixOf) {
+    const time = now.toString(16).padStart(12, '0');
+    timePrefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-`;
+    timePrefixOf = now;
+  }
+  // Written out octet by octet: the worker makes a few ids per lead, thousands a second.
+  return (
+    timePrefix +
+    `${hexOctet[0x70 | (random[at]! & 0x0f)]}${hexOctet[random[at + 1]!]}-` +
+    `${hexOctet[0x80 | (random[at + 2]! & 0x3f)]}${hexOctet[random[at + 3]!]}-` +
+    `${hexOctet[random[at + 4]!]}${hexOctet[random[at + 5]!]}${hexOctet[random[at + 6]!]}${hexOctet[random[at + 7]!]}${hexOctet[random[at + 8]!]}${hexOctet[random[at + 9]!]}`
+  );
 }
+
+// The first 48 bits of the last id made, for the millisecond it was made in.
+let timePrefixOf = -1;
+let timePrefix = '';
+
+const hexOctet = Array.from({ length: 256 }, (_, octet) => octet.toString(16).padStart(2, '0'));
+
+// One call to the CSPRNG for a few hundred ids, as node:crypto's randomUUID does for its own.
+const entropy = Buffer.alloc(10 * 256);
+let entropyOffset = entropy.length;
