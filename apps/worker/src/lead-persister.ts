@@ -133,9 +133,16 @@ export class LeadPersister {
     // to a lead another transaction is writing to (another write lane, under an alias; another
     // worker process) waits for it and then reads it as committed, so a lead's events are
     // numbered in commit order. NO KEY: rows referring to these leads can still be inserted.
+    //
+    // The ids are found first (three index look-ups, OR-ed), and only those rows are then read in
+    // id order. With the whole condition beside ORDER BY id, a planner without statistics (a new
+    // table, or autovacuum off) read the whole primary-key index in id order to skip the sort,
+    // filtering every stored lead: a cost that grew with the table.
     const leads = await tx.query<StoredLead>(Prisma.sql`
       SELECT ${leadSelectList} FROM leads
-      WHERE id = ANY(${leadIds}::uuid[]) OR email = ANY(${unique(emails)}::text[]) OR phone = ANY(${unique(phones)}::text[])
+      WHERE id = ANY(ARRAY(
+        SELECT id FROM leads
+        WHERE id = ANY(${leadIds}::uuid[]) OR email = ANY(${unique(emails)}::text[]) OR phone = ANY(${unique(phones)}::text[])))
       ORDER BY id FOR NO KEY UPDATE`);
 
     // Pending activities matter only for leads this batch may create or merge under an alias.
