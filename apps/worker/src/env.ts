@@ -4,11 +4,17 @@ import { booleanFromEnv, commonEnvShape, durationMsFromEnv, loadEnv, portFromEnv
 export const WorkerEnvSchema = z.object({
   ...commonEnvShape,
   /**
-   * Jobs one worker process holds at once. Most of them only wait for their batch: one batch is
-   * written while the previous one is published and the next one collects, so keep it at least
-   * three times WORKER_BATCH_MAX_SIZE.
+   * Jobs one worker process holds at once, at most. Most of them only wait for their batch: one
+   * batch is written while the previous one is published and the next one collects, so keep it at
+   * least three times WORKER_BATCH_MAX_SIZE. Jobs carrying many submissions are held fewer at a
+   * time (WORKER_MAX_SUBMISSIONS_IN_FLIGHT).
    */
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2_000),
+  /**
+   * Submissions one worker process holds at once, about: it takes fewer jobs when they carry many.
+   * Defaults to three batches per write lane (one written, one published, one collecting).
+   */
+  WORKER_MAX_SUBMISSIONS_IN_FLIGHT: z.coerce.number().int().positive().optional(),
   /**
    * Batches written at once, each in a lane of its own; a lead's submissions always share a lane,
    * so they are written in order. Two keep PostgreSQL busy while the worker plans the next batch.

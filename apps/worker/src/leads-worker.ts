@@ -12,6 +12,7 @@ import {
   queueNames,
 } from '@leadrelay/queue';
 import { LeadNotStoredYetError } from './lead-not-stored-yet-error.ts';
+import { SubmissionBudget } from './submission-budget.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 export interface SubmissionBatcher {
@@ -21,8 +22,10 @@ export interface SubmissionBatcher {
 export interface LeadsWorkerOptions {
   connection: Redis;
   prefix: string;
-  /** Jobs held at once; they wait in the batcher until their batch is written. */
+  /** Jobs held at once at most; they wait in the batcher until their batch is written. */
   concurrency: number;
+  /** Submissions held at once, about: fewer jobs are taken when jobs carry many (see SubmissionBudget). */
+  maxSubmissionsInFlight: number;
   /** Where submissions wait for their batch (the write lanes); resolves once the batch is written. */
   batcher: SubmissionBatcher;
   logger: Logger;
@@ -41,8 +44,11 @@ export interface LeadsWorkerOptions {
  */
 export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
   const { batcher, logger, missingLeadRetries } = options;
+  const budget = new SubmissionBudget({ maxSubmissions: options.maxSubmissionsInFlight, maxJobs: options.concurrency, largestJob: maxSubmissionsPerJob });
 
   const process = async (job: Job): Promise<LeadJobResult> => {
+    const concurrency = budget.recordJob(submissionCount(job));
+    if (worker.concurrency !== concurrency) worker.concurrency = concurrency;
     if (job.name === jobCatalog.persistLeads.name) return processSubmissions(job, batcher, missingLeadRetries);
     const outcome = await batcher.add(toSubmission(job, missingLeadRetries));
     if (outcome.status === 'deferred') throw new LeadNotStoredYetError(outcome.reason);
@@ -53,7 +59,7 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
   const worker = new Worker(queueNames.leads, process, {
     connection: options.connection,
     prefix: options.prefix,
-    concurrency: options.concurrency,
+    concurrency: budget.jobConcurrency,
     lockDuration: options.lockDurationMs,
     stalledInterval: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
@@ -78,6 +84,12 @@ export type LeadJobResult =
   | { leadId: string; outcome: StoredOutcome }
   | { leads: { leadId: string; outcome: StoredOutcome }[] };
 type StoredOutcome = Extract<SubmissionOutcome, { status: 'stored' }>['result'];
+
+/** Submissions a job carries, before it is validated: a persist-leads job's list, else one. */
+function submissionCount(job: Job): number {
+  const submissions: unknown = job.name === jobCatalog.persistLeads.name ? (job.data as { submissions?: unknown } | undefined)?.submissions : undefined;
+  return Array.isArray(submissions) ? submissions.length : 1;
+}
 
 const PersistLeadsEnvelope = z.object({ submissions: z.array(z.unknown()).min(1).max(maxSubmissionsPerJob) });
 

@@ -47,10 +47,12 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
       });
     }),
   );
+  const maxSubmissionsInFlight = config.WORKER_MAX_SUBMISSIONS_IN_FLIGHT ?? 3 * config.WORKER_BATCH_MAX_SIZE * config.WORKER_WRITE_LANES;
   const worker = createLeadsWorker({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
+    maxSubmissionsInFlight,
     batcher: lanes,
     logger,
     missingLeadRetries: config.WORKER_MISSING_LEAD_RETRIES,
@@ -96,7 +98,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   worker.run().catch((error: unknown) => logger.error({ err: error }, 'leads worker stopped'));
   await worker.waitUntilReady();
   logger.info(
-    { concurrency: config.WORKER_CONCURRENCY, batchMaxSize: config.WORKER_BATCH_MAX_SIZE, writeLanes: config.WORKER_WRITE_LANES },
+    { concurrency: config.WORKER_CONCURRENCY, maxSubmissionsInFlight, batchMaxSize: config.WORKER_BATCH_MAX_SIZE, writeLanes: config.WORKER_WRITE_LANES },
     'worker consuming the leads queue',
   );
 
