@@ -10,6 +10,8 @@ export const benchTargets = {
   acknowledgementP99Ms: 25,
   /** Issue 4: leads/s the worker persists, with dedupe. */
   workerPersistedLeadsPerSecond: 10_000,
+  /** Issue 4: how much slower it may be with 1,000,000 leads already stored (20%). */
+  workerStoredLeadsSlowdown: 0.2,
   /** Issue 5: deliveries/s to a local receiver. */
   dispatcherDeliveriesPerSecond: 5_000,
 } as const;

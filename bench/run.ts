@@ -191,8 +191,10 @@ function appOutputTails(system: BenchSystem): string {
 /**
  * The stage benches and their sizes. Intake's runs for the run's duration, like the whole path;
  * the worker's and the dispatcher's process a fixed number of jobs, sized by --duration-seconds
- * so that each runs for a few seconds at the pace it has here (about 5,000 a second): long
- * enough that its first second, with the JIT still compiling, does not set its figure.
+ * so that each runs for a few seconds at the pace it has here (the worker about 10,000 a second,
+ * the dispatcher about 5,000): long enough that its first second, with the JIT still compiling,
+ * does not set its figure. The worker runs twice: on an empty database and on one with
+ * --worker-stored-leads leads stored.
  */
 function stageBenchDefinitions(options: BenchOptions): StageBenchDefinition[] {
   return [
@@ -210,8 +212,18 @@ function stageBenchDefinitions(options: BenchOptions): StageBenchDefinition[] {
       title: 'worker persist',
       fileName: 'worker-persist.ts',
       exportName: 'runWorkerPersistBench',
-      options: { leads: Math.round(6_000 * options.durationSeconds) },
+      options: { leads: Math.round(10_000 * options.durationSeconds) },
     },
+    ...(options.workerStoredLeads > 0
+      ? [
+          {
+            title: `worker persist, ${options.workerStoredLeads.toLocaleString('en-US')} leads stored`,
+            fileName: 'worker-persist.ts',
+            exportName: 'runWorkerPersistBench',
+            options: { leads: Math.round(10_000 * options.durationSeconds), preloadLeads: options.workerStoredLeads },
+          },
+        ]
+      : []),
     {
       title: 'dispatch',
       fileName: 'dispatch.ts',
