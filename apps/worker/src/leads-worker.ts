@@ -68,6 +68,9 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
       backoffStrategy: (attemptsMade: number) => cappedExponentialBackoffMs(attemptsMade),
     },
   });
+  worker.on('drained', () => {
+    worker.concurrency = budget.reset();
+  });
   worker.on('failed', (job, error) => {
     // Retried failures (a database outage fails whole batches) are logged once per batch by the pipeline.
     const final = error instanceof UnrecoverableError || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));

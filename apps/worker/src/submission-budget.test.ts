@@ -29,9 +29,21 @@ describe('SubmissionBudget', () => {
     expect(budget.jobConcurrency).toBe(2_000);
   });
 
+  it('starts from the largest job again once the queue has run dry', () => {
+    const budget = new SubmissionBudget({ maxSubmissions: 3_000, maxJobs: 2_000, largestJob: 500 });
+    for (let job = 0; job < 100; job += 1) budget.recordJob(1);
+    expect(budget.reset()).toBe(6);
+  });
+
+  it('counts a job claiming more submissions than a job may carry as the largest', () => {
+    const budget = new SubmissionBudget({ maxSubmissions: 3_000, maxJobs: 2_000, largestJob: 500 });
+    for (let job = 0; job < 100; job += 1) budget.recordJob(1_000_000);
+    expect(budget.jobConcurrency).toBe(6);
+  });
+
   it('always takes at least one job, however large', () => {
     const budget = new SubmissionBudget({ maxSubmissions: 100, maxJobs: 50, largestJob: 500 });
-    for (let job = 0; job < 200; job += 1) budget.recordJob(5_000);
+    for (let job = 0; job < 200; job += 1) budget.recordJob(500);
     expect(budget.jobConcurrency).toBe(1);
   });
 });

@@ -20,10 +20,11 @@ export interface SubmissionBudgetOptions {
  * 8,200 leads/s with 2,000 jobs, 9,700-10,100 with 150).
  *
  * Job sizes are only known once taken, so the concurrency follows their moving average. It
- * starts as if every job were as large as a job may be (BullMQ takes as many jobs as it may at
- * once, so starting high would fill the worker before a single job was seen) and rises within a
- * few dozen jobs when they are small; a sudden run of large jobs overshoots the budget for a few
- * jobs, not for long.
+ * starts as if every job were as large as a job may be, and starts so again whenever the queue
+ * has run dry (`reset`): BullMQ takes as many jobs as it may in one go before processing any, so a
+ * concurrency raised by small jobs would take that many of whatever arrives next, large ones too.
+ * It rises within a few dozen jobs when they are small. While jobs keep coming, a sudden run of
+ * large ones overshoots the budget for a few jobs: each finished job lets one more in.
  */
 export class SubmissionBudget {
   readonly #options: SubmissionBudgetOptions;
@@ -40,10 +41,17 @@ export class SubmissionBudget {
     return this.#concurrencyFor(this.#averageSubmissionsPerJob);
   }
 
+  /** The queue has run dry: the jobs that come next may be of any size. */
+  reset(): number {
+    this.#averageSubmissionsPerJob = this.#options.largestJob;
+    return this.jobConcurrency;
+  }
+
   /** Takes a job's size into account; returns the job concurrency to use from now on. */
   recordJob(submissions: number): number {
     // Weight 1/8: follows a change in job sizes within a few dozen jobs.
-    this.#averageSubmissionsPerJob += (Math.max(1, submissions) - this.#averageSubmissionsPerJob) / 8;
+    const size = Math.min(this.#options.largestJob, Math.max(1, submissions));
+    this.#averageSubmissionsPerJob += (size - this.#averageSubmissionsPerJob) / 8;
     return this.jobConcurrency;
   }
 
