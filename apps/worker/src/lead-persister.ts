@@ -137,7 +137,10 @@ export class LeadPersister {
     // The ids are found first (three index look-ups, OR-ed), and only those rows are then read in
     // id order. With the whole condition beside ORDER BY id, a planner without statistics (a new
     // table, or autovacuum off) read the whole primary-key index in id order to skip the sort,
-    // filtering every stored lead: a cost that grew with the table.
+    // filtering every stored lead: a cost that grew with the table. A lead another transaction
+    // changes meanwhile is read as it left it once the lock is ours, even if its email or phone
+    // no longer match; one stored meanwhile is not seen, and its unique keys refuse our insert
+    // (a conflict: the batch is planned again).
     const leads = await tx.query<StoredLead>(Prisma.sql`
       SELECT ${leadSelectList} FROM leads
       WHERE id = ANY(ARRAY(

@@ -28,7 +28,7 @@ const elementQuoting: Record<SqlType, ArrayElementQuoting> = {
   uuid: 'bare',
   text: 'quoted',
   int4: 'bare',
-  // Never used for jsonb, sent as one JSON array (jsonbArraySql).
+  // Only past jsonArrayMaxChars: JSON columns usually go as one JSON array (jsonbArraySql).
   jsonb: 'quoted',
   timestamp: 'bare',
   event_type: 'bare',
@@ -66,10 +66,16 @@ export function insertRowsSql<Row>(table: Table<Row>, rows: readonly Row[], opti
     ${Prisma.raw(options.onConflictDoNothing ? 'ON CONFLICT DO NOTHING' : '')}`;
 }
 
+/**
+ * JSON text a batch may send for one column as a single JSON array. PostgreSQL refuses a jsonb
+ * value over 256 MB; past this a column's documents go as an array literal, each its own jsonb.
+ */
+export const jsonArrayMaxChars = 64 * 1024 * 1024;
+
 /** `unnest` argument for one column: its values as one typed array parameter, sent as the array's text. */
-export function columnArraySql<Row>(column: Column<Row>, rows: readonly Row[]): Prisma.Sql {
+export function columnArraySql<Row>(column: Column<Row>, rows: readonly Row[], options: { jsonArrayMaxChars?: number } = {}): Prisma.Sql {
   const values = rows.map((row) => storable(column.type, column.value(row)));
-  if (column.type === 'jsonb') return jsonbArraySql(column, values as (string | null)[]);
+  if (column.type === 'jsonb') return jsonbArraySql(column, values, options.jsonArrayMaxChars ?? jsonArrayMaxChars);
   return Prisma.sql`${postgresArrayLiteral(values, elementQuoting[column.type])}${Prisma.raw(arrayCast[column.type])}`;
 }
 
@@ -78,10 +84,21 @@ export function columnArraySql<Row>(column: Column<Row>, rows: readonly Row[]): 
  * escaped again) that PostgreSQL parses once and splits into a jsonb[]. As an array literal each
  * document had every quote escaped by the worker and unescaped by PostgreSQL: for the lead
  * documents of a batch's events that was most of the work of building its parameters.
- * SQL NULL travels as JSON `null`, so only a column marked `nullableJson` may have it.
+ * SQL NULL travels as JSON `null`, so only a column marked `nullableJson` may have it, and there a
+ * JSON `null` document is SQL NULL too.
  */
-function jsonbArraySql<Row>(column: Column<Row>, values: readonly (string | null)[]): Prisma.Sql {
-  if (!column.nullableJson && values.includes(null)) throw new Error(`${column.column}: SQL NULL in a jsonb column not marked nullableJson`);
+function jsonbArraySql<Row>(column: Column<Row>, values: readonly (string | number | null)[], maxChars: number): Prisma.Sql {
+  let chars = 0;
+  for (const value of values) {
+    // Each value is spliced in as it is: anything but one JSON text (JSON.stringify(undefined) is
+    // undefined) would shift the rows after it.
+    if (typeof value === 'string') chars += value.length + 1;
+    else if (value !== null || !column.nullableJson) throw new Error(`${column.column}: ${String(value)} is not a JSON text for a jsonb column`);
+  }
+  if (chars > maxChars) {
+    const documents = column.nullableJson ? values.map((value) => (value === 'null' ? null : value)) : values;
+    return Prisma.sql`${postgresArrayLiteral(documents as (string | null)[], 'quoted')}${Prisma.raw(arrayCast.jsonb)}`;
+  }
   const json = `[${values.map((value) => value ?? 'null').join(',')}]`;
   const element = column.nullableJson ? Prisma.raw(`NULLIF(element, 'null'::jsonb)`) : Prisma.raw('element');
   return Prisma.sql`ARRAY(SELECT ${element} FROM jsonb_array_elements(${json}::jsonb) WITH ORDINALITY AS batch_json(element, position) ORDER BY position)`;

@@ -23,4 +23,8 @@ describe('newTimeOrderedUuid', () => {
     expect(lastBits.some((bits) => bits % 2 === 0)).toBe(true);
     expect(lastBits.some((bits) => bits % 2 === 1)).toBe(true);
   });
+
+  it('refuses a time it cannot carry', () => {
+    for (const ms of [1.5, -1, 2 ** 48, Number.NaN]) expect(() => newTimeOrderedUuid(ms)).toThrow(RangeError);
+  });
 });

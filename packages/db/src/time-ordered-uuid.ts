@@ -13,6 +13,7 @@ import { randomFillSync } from 'node:crypto';
  * (see the worker's laneIndex).
  */
 export function newTimeOrderedUuid(now: number = Date.now()): string {
+  if (!Number.isSafeInteger(now) || now < 0 || now >= 2 ** 48) throw new RangeError(`a UUID v7 takes whole milliseconds from 0 to 2^48, got ${now}`);
   if (entropyOffset + 10 > entropy.length) {
     randomFillSync(entropy);
     entropyOffset = 0;
