@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Prisma, createDatabaseClient, withStatementTransaction, type DatabaseClient } from '@leadrelay/db';
+import { Prisma, createDatabaseClient, runStatement, withStatementTransaction, type DatabaseClient } from '@leadrelay/db';
 import { classifyDatabaseError, describeDatabaseError } from '../../apps/worker/src/database-error.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
@@ -82,6 +82,23 @@ describe('withStatementTransaction', () => {
     expect(classifyDatabaseError(error)).toBe('conflict');
     expect(describeDatabaseError(error)).toMatch(/^23505: /);
     expect(describeDatabaseError(error)).not.toContain(slug);
+    expect(await partnerCount(slug)).toBe(1);
+  });
+
+  it('runs a single statement on its own: committed at once, rows decoded the same way, errors the same', async () => {
+    const slug = `single-${randomUUID()}`;
+    const id = randomUUID();
+    const returned = await runStatement<{ id: string; created: Date }>(
+      db,
+      Prisma.sql`${insertPartner(id, slug)} RETURNING id, timestamp '2026-01-02 03:04:05.678' AS created`,
+    );
+    expect(returned).toEqual([{ id, created: new Date('2026-01-02T03:04:05.678Z') }]);
+    expect(await partnerCount(slug)).toBe(1);
+    const error = await runStatement(db, insertPartner(randomUUID(), slug)).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(classifyDatabaseError(error)).toBe('conflict');
     expect(await partnerCount(slug)).toBe(1);
   });
 

@@ -1,4 +1,4 @@
-import type { DatabaseClient } from '@leadrelay/db';
+import { Prisma, runStatement, type DatabaseClient } from '@leadrelay/db';
 
 /** A pending delivery an interrupted fan-out run may have left without a job. */
 export interface LeftDelivery {
@@ -34,12 +34,15 @@ export class EventFanOut {
    * deliveries of events another call fanned out are that call's.
    */
   async fanOut(eventIds: string[]): Promise<string[]> {
-    const now = new Date();
+    const now = new Date().toISOString();
     // One statement, so one transaction. A concurrent statement waiting for one of these row locks
     // finds the event fanned out once it gets the lock, and leaves it.
     // The ids go in and out as one text each: Prisma copies every array element through its query
-    // compiler, which costs more than the statement at hundreds of events (see DeliveryStore).
-    const [{ ids }] = await this.#db.$queryRaw<[{ ids: string }]>`
+    // compiler, which costs more than the statement at hundreds of events (see DeliveryStore); the
+    // statement skips that compiler too (runStatement).
+    const [result] = await runStatement<{ ids: string }>(
+      this.#db,
+      Prisma.sql`
       WITH locked AS (
         SELECT e.id, e.sequence FROM events e
         JOIN (SELECT lead_id, max(sequence) AS upto FROM events WHERE id = ANY (string_to_array(${eventIds.join(',')}::text, ',')::uuid[]) GROUP BY lead_id) batch
@@ -64,7 +67,9 @@ export class EventFanOut {
         UPDATE events SET fanned_out_at = ${now}::timestamp(3) FROM locked WHERE events.id = locked.id
       )
       SELECT coalesce(string_agg(created.id::text, ',' ORDER BY locked.sequence, created.id), '') AS ids
-      FROM created JOIN locked ON locked.id = created.event_id`;
+      FROM created JOIN locked ON locked.id = created.event_id`,
+    );
+    const ids = result?.ids ?? '';
     return ids === '' ? [] : ids.split(',');
   }
 

@@ -48,9 +48,21 @@ export function withStatementTransaction<Result>(
   work: (tx: StatementTransaction) => Promise<Result>,
   options: StatementTransactionOptions = {},
 ): Promise<Result> {
+  return statementRunnerOf(db).transaction(work, options);
+}
+
+/**
+ * Runs one raw statement on its own, sent to the driver adapter as written (see StatementRunner):
+ * for hot paths whose statement carries large parameters. Rows are decoded as `$queryRaw` decodes them.
+ */
+export function runStatement<Row>(db: DatabaseClient, statement: Prisma.Sql): Promise<Row[]> {
+  return statementRunnerOf(db).statement<Row>(statement);
+}
+
+function statementRunnerOf(db: DatabaseClient): StatementRunner {
   const runner = statementRunners.get(db);
-  if (!runner) throw new Error('withStatementTransaction needs a client made by createDatabaseClient');
-  return runner.transaction(work, options);
+  if (!runner) throw new Error('statements on the driver adapter need a client made by createDatabaseClient');
+  return runner;
 }
 
 /** True when a write failed because a unique index already holds the value. */

@@ -2,6 +2,7 @@ export {
   createDatabaseClient,
   isRecordNotFoundError,
   isUniqueConstraintError,
+  runStatement,
   withStatementTransaction,
   withTransaction,
 } from './database-client.ts';

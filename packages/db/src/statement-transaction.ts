@@ -1,5 +1,5 @@
 import type { PrismaPg } from '@prisma/adapter-pg';
-import { ColumnTypeEnum, type ColumnType, type SqlDriverAdapter, type SqlQuery, type SqlResultSet, type Transaction } from '@prisma/driver-adapter-utils';
+import { ColumnTypeEnum, type ColumnType, type SqlDriverAdapter, type SqlQuery, type SqlQueryable, type SqlResultSet, type Transaction } from '@prisma/driver-adapter-utils';
 import type { Prisma } from './generated/prisma/client.ts';
 
 /** Statements of one transaction, sent as written. */
@@ -39,6 +39,12 @@ export class StatementRunner {
     this.#adapterFactory = adapterFactory;
   }
 
+  /** Runs one statement on its own (in the implicit transaction of the statement) on a connection of the pool. */
+  async statement<Row>(statement: Prisma.Sql): Promise<Row[]> {
+    const adapter = await (this.#adapter ??= this.#adapterFactory.connect());
+    return query<Row>(adapter, statement);
+  }
+
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   async transaction<Result>(work: (tx: StatementTransaction) => Promise<Result>, options: StatementTransactionOptions = {}): Promise<Result> {
     const adapter = await (this.#adapter ??= this.#adapterFactory.connect());
@@ -67,14 +73,14 @@ async function execute(transaction: Transaction, sql: string): Promise<void> {
   await transaction.executeRaw({ sql, args: [], argTypes: [] });
 }
 
-async function query<Row>(transaction: Transaction, statement: Prisma.Sql): Promise<Row[]> {
+async function query<Row>(queryable: SqlQueryable, statement: Prisma.Sql): Promise<Row[]> {
   const sqlQuery: SqlQuery = {
     sql: statement.text,
     args: statement.values,
     // Values go to pg as they are: strings, numbers, arrays of them, null.
     argTypes: statement.values.map(() => ({ scalarType: 'unknown', arity: 'scalar' })),
   };
-  return rowsOf<Row>(await transaction.queryRaw(sqlQuery));
+  return rowsOf<Row>(await queryable.queryRaw(sqlQuery));
 }
 
 function rowsOf<Row>(result: SqlResultSet): Row[] {
