@@ -97,7 +97,7 @@ function jsonbArraySql<Row>(column: Column<Row>, values: readonly (string | numb
   }
   if (chars > maxChars) {
     const documents = column.nullableJson ? values.map((value) => (value === 'null' ? null : value)) : values;
-    return Prisma.sql`${postgresArrayLiteral(documents as (string | null)[], 'quoted')}${Prisma.raw(arrayCast.jsonb)}`;
+    return Prisma.sql`${postgresArrayLiteral(documents, elementQuoting.jsonb)}${Prisma.raw(arrayCast.jsonb)}`;
   }
   const json = `[${values.map((value) => value ?? 'null').join(',')}]`;
   const element = column.nullableJson ? Prisma.raw(`NULLIF(element, 'null'::jsonb)`) : Prisma.raw('element');

@@ -41,15 +41,13 @@ export class StatementRunner {
 
   /** Runs one statement on its own (in the implicit transaction of the statement) on a connection of the pool. */
   async statement<Row>(statement: Prisma.Sql): Promise<Row[]> {
-    const adapter = await (this.#adapter ??= this.#adapterFactory.connect());
-    return query<Row>(adapter, statement);
+    return query<Row>(await this.#connect(), statement);
   }
 
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   async transaction<Result>(work: (tx: StatementTransaction) => Promise<Result>, options: StatementTransactionOptions = {}): Promise<Result> {
-    const adapter = await (this.#adapter ??= this.#adapterFactory.connect());
     // Sends BEGIN on a connection of its own from the pool.
-    const transaction = await adapter.startTransaction();
+    const transaction = await (await this.#connect()).startTransaction();
     try {
       const settings = [`SET LOCAL statement_timeout = ${Math.max(0, Math.trunc(options.statementTimeoutMs ?? 15_000))}`];
       if (options.keyLookupsOnly) settings.push('SET LOCAL enable_seqscan = off');
@@ -66,6 +64,11 @@ export class StatementRunner {
       await transaction.rollback();
       throw error;
     }
+  }
+
+  /** The adapter over the client's pool, made on first use. */
+  #connect(): Promise<SqlDriverAdapter> {
+    return (this.#adapter ??= this.#adapterFactory.connect());
   }
 }
 
