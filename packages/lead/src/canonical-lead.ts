@@ -6,6 +6,7 @@ import {
   normalizePhone,
   normalizeTimestamp,
 } from './normalize.ts';
+import { findJsonBoundsViolation } from './json-bounds.ts';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const scalar = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
@@ -148,6 +149,8 @@ export interface NormalizeOptions {
 
 /** Validates a canonical lead and normalizes it; every problem is reported with its path. */
 export function normalizeCanonicalLead(input: unknown, options: NormalizeOptions = {}): NormalizeResult {
+  const tooLarge = findJsonBoundsViolation(input);
+  if (tooLarge) return { ok: false, errors: [tooLarge] };
   const parsed = CanonicalLeadSchema.safeParse(input);
   if (!parsed.success) {
     return {

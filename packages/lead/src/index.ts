@@ -17,6 +17,8 @@ export type {
   NormalizeOptions,
   NormalizeResult,
 } from './canonical-lead.ts';
+export { findJsonBoundsViolation, itemJsonBounds } from './json-bounds.ts';
+export type { JsonBounds } from './json-bounds.ts';
 export { identityClaimRedisKey, identityKeys } from './identity.ts';
 export { buildLeadDocument, serializeLeadDocument } from './lead-document.ts';
 export type {

@@ -3,7 +3,7 @@ import { identityKeys, type NormalizedActivity, type NormalizedLead } from '@lea
 import { MicroBatcher } from '@leadrelay/group-commit';
 import { PersistLeadPayload, jobIdFor, maxSubmissionsPerJob, type QueueRegistry } from '@leadrelay/queue';
 import { AppError } from '@leadrelay/http-kit';
-import type { IdentityClaims } from './identity-claims.ts';
+import type { ClaimOutcome, ClaimRequest, IdentityClaims } from './identity-claims.ts';
 
 export interface AcceptedItem {
   lead: NormalizedLead;
@@ -43,6 +43,18 @@ interface AcceptanceRequest {
   context: AcceptanceContext;
 }
 
+/** One request's part of a group-committed batch: its results, or why it alone was refused. */
+type RequestOutcome = { ok: true; results: AcceptanceResult[] } | { ok: false; error: AppError };
+
+/** One request's part of a batch: the claims made for its new leads, and what it would queue. */
+interface RequestPart {
+  /** Given back if the part is not queued. */
+  createdClaims: ClaimRequest[];
+  /** Null when the part could not be planned (`error` says why). */
+  planned: { results: AcceptanceResult[]; submissions: PersistLeadPayload[] } | null;
+  error: AppError | null;
+}
+
 /**
  * Makes the duplicate decision and puts the leads safely in Redis. Returns only once its leads
  * are enqueued; if enqueueing fails, the claims are given back and nothing is acknowledged.
@@ -50,10 +62,12 @@ interface AcceptanceRequest {
  * Requests answered at the same moment are gathered (group commit): one claim script and one
  * persist-leads job serve all of them, so under load a lead costs a share of two Redis round
  * trips instead of two each. Alone, a request goes out at once. A job holds whole requests only,
- * so each request is acknowledged or refused as a whole.
+ * so each request is acknowledged or refused as a whole, and no request can fail another: when
+ * the shared job cannot be queued, each request's part is queued as a job of its own, and only
+ * the parts that still fail are refused.
  */
 export class LeadAcceptance {
-  readonly #batches: MicroBatcher<AcceptanceRequest, AcceptanceResult[]>;
+  readonly #batches: MicroBatcher<AcceptanceRequest, RequestOutcome>;
 
   constructor(
     private readonly claims: IdentityClaims,
@@ -72,58 +86,95 @@ export class LeadAcceptance {
 
   async accept(items: AcceptedItem[], context: AcceptanceContext): Promise<AcceptanceResult[]> {
     if (items.length === 0) return [];
-    return this.#batches.submit({ items, context });
+    const outcome = await this.#batches.submit({ items, context });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.results;
   }
 
-  async #acceptTogether(requests: AcceptanceRequest[]): Promise<AcceptanceResult[][]> {
+  async #acceptTogether(requests: AcceptanceRequest[]): Promise<RequestOutcome[]> {
     const receivedAt = new Date().toISOString();
     const claimRequests = requests.flatMap(({ items, context }) =>
       items.map((item) => ({ identityKeys: identityKeys(item.lead), leadId: newTimeOrderedUuid(), onDuplicate: context.onDuplicate })),
     );
+    // Redis refusing the claims is everybody's outage, not one request's: every request gets 503.
     const outcomes = await this.#claim(claimRequests);
 
     let next = 0;
-    const submissions: PersistLeadPayload[] = [];
-    const results = requests.map(({ items, context }) =>
-      items.map((item): AcceptanceResult => {
-        const outcome = outcomes[next++]!;
-        const result: AcceptanceResult =
-          outcome.kind === 'created'
-            ? { status: 'created', leadId: outcome.leadId }
-            : { status: context.onDuplicate === 'update' ? 'updated' : 'duplicate', leadId: outcome.leadId };
-        const submission: PersistLeadPayload = {
-          submissionId: newTimeOrderedUuid(),
-          partnerId: context.partnerId,
-          route: context.route,
-          receivedAt,
-          requestId: context.requestId,
-          raw: item.raw,
-          leadId: result.leadId,
-          decision: result.status,
-          lead: item.lead,
-        };
-        // Canonical leads come out of normalizeCanonicalLead, which always fits the payload; the
-        // profiles' mappers are checked here, so a mapping mistake is an error, not a stored job.
-        submissions.push(context.leadsValidated === true ? submission : PersistLeadPayload.parse(submission));
-        return result;
-      }),
-    );
+    const parts = requests.map(({ items, context }): RequestPart => {
+      const claimsOfPart = claimRequests.slice(next, next + items.length);
+      const outcomesOfPart = outcomes.slice(next, next + items.length);
+      next += items.length;
+      const createdClaims = claimsOfPart.filter((_, index) => outcomesOfPart[index]!.kind === 'created');
+      try {
+        return { createdClaims, planned: this.#plan(items, context, outcomesOfPart, receivedAt), error: null };
+      } catch (error) {
+        return { createdClaims, planned: null, error: new AppError('internal', 'the leads could not be queued', undefined, { cause: error }) };
+      }
+    });
 
+    const queueable = parts.filter((part) => part.planned !== null);
     try {
-      await this.queues.enqueueBulk(
-        'persistLeads',
-        [{ payload: { submissions }, options: { jobId: jobIdFor('submissions', submissions[0]!.submissionId) } }],
-        { payloadsValidated: true },
-      );
+      await this.#enqueue(queueable.flatMap((part) => part.planned!.submissions));
     } catch (error) {
-      const created = claimRequests.filter((_, index) => outcomes[index]!.kind === 'created');
-      await this.claims.release(created).catch((releaseError: unknown) => {
-        // Redis is failing already; the worker stores a lead whose claim leaked (see README).
-        this.log.warn({ err: releaseError }, 'identity claims could not be released');
-      });
-      throw new AppError('service_unavailable', 'leads could not be queued, retry later', undefined, { cause: error });
+      if (queueable.length === 1) queueable[0]!.error = queueFailure(error);
+      else {
+        // One request's part may be what failed the shared job: each part is tried on its own.
+        await Promise.all(
+          queueable.map((part) =>
+            this.#enqueue(part.planned!.submissions).catch((partError: unknown) => {
+              part.error = queueFailure(partError);
+            }),
+          ),
+        );
+      }
     }
-    return results;
+    await this.#release(parts.flatMap((part) => (part.error ? part.createdClaims : [])));
+    return parts.map((part): RequestOutcome => (part.error ? { ok: false, error: part.error } : { ok: true, results: part.planned!.results }));
+  }
+
+  /** The answers for one request's items and the submissions to queue for them. */
+  #plan(items: AcceptedItem[], context: AcceptanceContext, outcomes: ClaimOutcome[], receivedAt: string): NonNullable<RequestPart['planned']> {
+    const submissions: PersistLeadPayload[] = [];
+    const results = items.map((item, index): AcceptanceResult => {
+      const outcome = outcomes[index]!;
+      const result: AcceptanceResult =
+        outcome.kind === 'created'
+          ? { status: 'created', leadId: outcome.leadId }
+          : { status: context.onDuplicate === 'update' ? 'updated' : 'duplicate', leadId: outcome.leadId };
+      const submission: PersistLeadPayload = {
+        submissionId: newTimeOrderedUuid(),
+        partnerId: context.partnerId,
+        route: context.route,
+        receivedAt,
+        requestId: context.requestId,
+        raw: item.raw,
+        leadId: result.leadId,
+        decision: result.status,
+        lead: item.lead,
+      };
+      // Canonical leads come out of normalizeCanonicalLead, which always fits the payload; the
+      // profiles' mappers are checked here, so a mapping mistake is an error, not a stored job.
+      submissions.push(context.leadsValidated === true ? submission : PersistLeadPayload.parse(submission));
+      return result;
+    });
+    return { results, submissions };
+  }
+
+  async #enqueue(submissions: PersistLeadPayload[]): Promise<void> {
+    if (submissions.length === 0) return;
+    await this.queues.enqueueBulk(
+      'persistLeads',
+      [{ payload: { submissions }, options: { jobId: jobIdFor('submissions', submissions[0]!.submissionId) } }],
+      { payloadsValidated: true },
+    );
+  }
+
+  async #release(created: ClaimRequest[]): Promise<void> {
+    if (created.length === 0) return;
+    await this.claims.release(created).catch((releaseError: unknown) => {
+      // Redis is failing already; the worker stores a lead whose claim leaked (see README).
+      this.log.warn({ err: releaseError }, 'identity claims could not be released');
+    });
   }
 
   /** Queues activities for a lead, stored or not yet stored (the worker keeps them pending). */
@@ -154,11 +205,15 @@ export class LeadAcceptance {
     }
   }
 
-  async #claim(requests: Parameters<IdentityClaims['claim']>[0]) {
+  async #claim(requests: ClaimRequest[]): Promise<ClaimOutcome[]> {
     try {
       return await this.claims.claim(requests);
     } catch (error) {
       throw new AppError('service_unavailable', 'leads could not be accepted, retry later', undefined, { cause: error });
     }
   }
+}
+
+function queueFailure(error: unknown): AppError {
+  return new AppError('service_unavailable', 'leads could not be queued, retry later', undefined, { cause: error });
 }

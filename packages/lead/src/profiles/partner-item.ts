@@ -4,6 +4,7 @@ import {
   type NormalizeResult,
 } from '../canonical-lead.ts';
 import type { FieldError } from '../normalize.ts';
+import { findJsonBoundsViolation } from '../json-bounds.ts';
 import { applyFieldMap, pathAsSent } from './field-map.ts';
 
 /** What every partner profile is given besides the item. */
@@ -94,6 +95,11 @@ export class PartnerItemReader {
     return Object.keys(extra).length > 0 ? extra : undefined;
   }
 
+  /** Where the item as sent goes past what an item may contain (`itemJsonBounds`), if it does. */
+  boundsViolation(): FieldError | null {
+    return findJsonBoundsViolation(this.sent);
+  }
+
   /** An error path in the partner's own field names. */
   pathAsSent(path: string): string {
     return pathAsSent(path, this.sent, this.fieldMap);
@@ -125,6 +131,9 @@ export function finishLead(
   mapped: MappedLead,
   options: ProfileOptions,
 ): NormalizeResult {
+  // The item is stored as sent: it is held to the bounds as a whole, unmapped fields included.
+  const tooLarge = reader.boundsViolation();
+  if (tooLarge) return { ok: false, errors: [tooLarge] };
   const normalizeOptions = options.defaultCountry === undefined ? {} : { defaultCountry: options.defaultCountry };
   const result = normalizeCanonicalLead(mapped.canonical, normalizeOptions);
   const errors = [...reader.errors];

@@ -1,7 +1,7 @@
 import { serializerCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifySerializerCompiler } from 'fastify';
 import { AppError } from '@leadrelay/http-kit';
-import { normalizeActivity, normalizeCanonicalLead, type NormalizedActivity } from '@leadrelay/lead';
+import { findJsonBoundsViolation, normalizeActivity, normalizeCanonicalLead, type NormalizedActivity } from '@leadrelay/lead';
 import { appendActivitiesSchema, submitLeadsSchema, type ItemResult, type SubmitLeadsAnswer } from './schema.ts';
 import type { AcceptanceContext, AcceptedItem } from '../../../services/lead-acceptance.ts';
 import { partnerRateLimit } from '../../../plugins/partner-rate-limit.ts';
@@ -25,6 +25,8 @@ const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/:leadId/activities', { ...routeOptions, schema: appendActivitiesSchema }, async (request, reply) => {
+    const tooLarge = findJsonBoundsViolation(request.body);
+    if (tooLarge) throw new AppError('validation_failed', 'the activities are invalid', [tooLarge]);
     const activities = normalizeActivities(request.body.activities);
     const answer = await app.answerIdempotently(request, reply, async () => {
       await app.leadAcceptance.acceptActivities(request.params.leadId, activities, request.body, {
