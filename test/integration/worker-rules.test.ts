@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityClaimRedisKey, identityKeys } from '@leadrelay/lead';
+import { identityClaimRedisKey, identityClaimValue, identityKeys } from '@leadrelay/lead';
 import { jobIdFor } from '@leadrelay/queue';
 import { WorkerHarness } from '../support/worker-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -324,7 +324,8 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     await waitFor(async () => (await harness.redis.get(`${harness.queuePrefix}:identity-claims:restored`)) === 'complete', {
       description: 'the claims restore to complete',
     });
-    expect(await harness.redis.mget(...keys)).toEqual(keys.map(() => payload.leadId));
+    // Each restored claim names the lead and its creator, as intake's own claims do.
+    expect(await harness.redis.mget(...keys)).toEqual(keys.map(() => identityClaimValue(payload.leadId, payload.partnerId)));
     await restarted.stop();
   });
 

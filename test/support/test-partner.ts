@@ -12,6 +12,8 @@ export interface TestPartnerInput {
   auth?: { scheme: 'basic' | 'header' | 'body'; name?: string };
   rateLimitPerMinute?: number;
   disabled?: boolean;
+  /** Which stored leads it may change; the schema's default (`own`) when absent. */
+  changeScope?: 'own' | 'any';
 }
 
 export interface TestPartner {
@@ -31,8 +33,8 @@ export async function insertTestPartner(databaseUrl: string, input: TestPartnerI
   try {
     await client.query(
       `INSERT INTO partners (id, name, slug, profile, api_key_hash, api_key_prefix, secret_ciphertext, field_map,
-         default_country, auth, rate_limit_per_minute, site_uuid, site_domain, site_login_url, disabled_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())`,
+         default_country, auth, rate_limit_per_minute, site_uuid, site_domain, site_login_url, disabled_at, change_scope, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())`,
       [
         id,
         input.name ?? input.slug,
@@ -49,6 +51,7 @@ export async function insertTestPartner(databaseUrl: string, input: TestPartnerI
         'partners.example',
         'https://partners.example/leads/{leadId}',
         input.disabled ? new Date() : null,
+        input.changeScope ?? 'own',
       ],
     );
   } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DatabaseClient } from '@leadrelay/db';
-import { identityClaimRedisKey, identityKeys } from '@leadrelay/lead';
+import { identityClaimRedisKey, identityClaimValue, identityKeys } from '@leadrelay/lead';
 import type { ClaimRepair } from './lead-batch-plan.ts';
 
 export interface IdentityClaimKeeperOptions {
@@ -16,11 +16,16 @@ export interface IdentityClaimKeeperOptions {
 }
 
 // Points a claim at the lead an alias was merged into, unless intake has since given the key
-// to a different lead. KEYS: claim keys; ARGV: lead id, alias id for each key.
+// to a different lead. KEYS: claim keys; ARGV: lead id, alias id for each key. A claim's value is
+// the lead id, or `<lead id>/<creator partner>` (identityClaimValue); the repaired one names the
+// lead alone, since the alias's creator need not be the lead's.
 const repairScript = `
 for i = 1, #KEYS do
   local current = redis.call('GET', KEYS[i])
-  if not current or current == ARGV[i * 2] then redis.call('SET', KEYS[i], ARGV[i * 2 - 1]) end
+  local alias = ARGV[i * 2]
+  if not current or current == alias or string.sub(current, 1, #alias + 1) == alias .. '/' then
+    redis.call('SET', KEYS[i], ARGV[i * 2 - 1])
+  end
 end
 return #KEYS
 `;
@@ -94,14 +99,14 @@ export class IdentityClaimKeeper {
     let restored = 0;
     let afterId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const leads = await this.#db.$queryRaw<{ id: string; email: string | null; phone: string | null }[]>`
-        SELECT id, email, phone FROM leads WHERE id > ${afterId}::uuid AND (email IS NOT NULL OR phone IS NOT NULL)
+      const leads = await this.#db.$queryRaw<{ id: string; partnerId: string; email: string | null; phone: string | null }[]>`
+        SELECT id, partner_id AS "partnerId", email, phone FROM leads WHERE id > ${afterId}::uuid AND (email IS NOT NULL OR phone IS NOT NULL)
         ORDER BY id LIMIT ${this.#pageSize}`;
       if (leads.length === 0) break;
       const pipeline = this.#redis.pipeline();
       for (const lead of leads) {
         for (const key of identityKeys({ email: lead.email ?? undefined, phone: lead.phone ?? undefined })) {
-          pipeline.set(this.#claimKey(key), lead.id, 'NX');
+          pipeline.set(this.#claimKey(key), identityClaimValue(lead.id, lead.partnerId), 'NX');
         }
       }
       pipeline.pexpire(this.markerKey, this.#restoreLeaseMs);

@@ -20,6 +20,23 @@ export function identityClaimRedisKey(queuePrefix: string, identityKey: string):
   return `${queuePrefix}:identity:${identityKey}`;
 }
 
+/**
+ * What a claim key holds: the lead's id and, when intake made the claim for a new lead, the partner
+ * that created it (`<lead id>/<partner id>`), so a request to change the lead can be allowed
+ * without asking PostgreSQL. Claims the worker puts back or repairs may hold the lead id alone.
+ * The claim scripts (intake's identity-claims.ts, the worker's identity-claim-keeper.ts) read and
+ * write this same shape in Lua.
+ */
+export function identityClaimValue(leadId: string, creatorPartnerId: string | null): string {
+  return creatorPartnerId === null ? leadId : `${leadId}/${creatorPartnerId}`;
+}
+
+/** The lead id a claim's value names. */
+export function leadIdOfIdentityClaim(value: string): string {
+  const slash = value.indexOf('/');
+  return slash < 0 ? value : value.slice(0, slash);
+}
+
 // One-shot `crypto.hash` gives the same digest as `createHash().update().digest()` at about half
 // the cost (no Hash object per key); two keys per lead add up in a 1,000-lead batch.
 function digest(value: string): string {

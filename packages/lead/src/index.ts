@@ -19,7 +19,7 @@ export type {
 } from './canonical-lead.ts';
 export { findJsonBoundsViolation, itemJsonBounds } from './json-bounds.ts';
 export type { JsonBounds } from './json-bounds.ts';
-export { identityClaimRedisKey, identityKeys } from './identity.ts';
+export { identityClaimRedisKey, identityClaimValue, identityKeys, leadIdOfIdentityClaim } from './identity.ts';
 export { buildLeadDocument, serializeLeadDocument } from './lead-document.ts';
 export type {
   LeadAction,

@@ -9,3 +9,4 @@ export { observeEnqueue, queueDepthStates, reportQueueDepths } from './metrics/q
 export type { QueueDepthSource } from './metrics/queue-metrics.ts';
 export { recordPersistBatch } from './metrics/worker-metrics.ts';
 export { recordDeliveryAttempt } from './metrics/delivery-metrics.ts';
+export { recordRefusedLeadChange } from './metrics/lead-change-metrics.ts';

@@ -4,6 +4,7 @@ import {
   isUniqueConstraintError,
   type DatabaseClient,
   type PartnerModel,
+  type PartnerChangeScope,
   type PartnerProfile,
   Prisma,
 } from '@leadrelay/db';
@@ -21,6 +22,7 @@ export interface CreatePartnerInput {
   siteDomain?: string;
   siteLoginUrl?: string;
   leadRole?: string;
+  changeScope?: PartnerChangeScope;
 }
 
 /**
@@ -36,6 +38,7 @@ export interface UpdatePartnerInput {
   siteDomain?: string;
   siteLoginUrl?: string;
   leadRole?: string;
+  changeScope?: PartnerChangeScope;
 }
 
 /** A partner as operators see it: never its key or secret. */
@@ -53,6 +56,7 @@ export interface PartnerView {
   siteDomain: string;
   siteLoginUrl: string;
   leadRole: string;
+  changeScope: PartnerChangeScope;
   disabled: boolean;
   disabledAt: string | null;
   createdAt: string;
@@ -94,6 +98,7 @@ export class PartnerRegistry {
           siteDomain: input.siteDomain ?? new URL(this.adminPublicUrl).host,
           siteLoginUrl: input.siteLoginUrl ?? `${this.adminPublicUrl.replace(/\/$/, '')}/v1/leads/{leadId}`,
           leadRole: input.leadRole ?? 'Buyer',
+          changeScope: input.changeScope ?? 'own',
         },
       });
       return { ...toPartnerView(partner), apiKey, secret };
@@ -124,6 +129,7 @@ export class PartnerRegistry {
     if (input.siteDomain !== undefined) data.siteDomain = input.siteDomain;
     if (input.siteLoginUrl !== undefined) data.siteLoginUrl = input.siteLoginUrl;
     if (input.leadRole !== undefined) data.leadRole = input.leadRole;
+    if (input.changeScope !== undefined) data.changeScope = input.changeScope;
     return toPartnerView(await this.#update(id, data));
   }
 
@@ -182,6 +188,7 @@ export function toPartnerView(partner: PartnerModel): PartnerView {
     siteDomain: partner.siteDomain,
     siteLoginUrl: partner.siteLoginUrl,
     leadRole: partner.leadRole,
+    changeScope: partner.changeScope,
     disabled: partner.disabledAt !== null,
     disabledAt: partner.disabledAt?.toISOString() ?? null,
     createdAt: partner.createdAt.toISOString(),

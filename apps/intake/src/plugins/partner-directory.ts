@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { hashApiKey } from '@leadrelay/credentials';
-import type { PartnerProfile } from '@leadrelay/db';
+import type { PartnerChangeScope, PartnerProfile } from '@leadrelay/db';
 
 /** What intake needs to know of a partner to authenticate and map its leads. */
 export interface IntakePartner {
@@ -13,6 +13,8 @@ export interface IntakePartner {
   defaultCountry: string | null;
   auth: { scheme: 'basic' | 'header' | 'body'; name?: string } | null;
   rateLimitPerMinute: number | null;
+  /** Which stored leads it may change: `own` (created or submitted before by it) or `any`. */
+  changeScope: PartnerChangeScope;
   disabled: boolean;
 }
 
@@ -112,6 +114,7 @@ export default fp(
         defaultCountry: row.defaultCountry,
         auth: (row.auth ?? null) as IntakePartner['auth'],
         rateLimitPerMinute: row.rateLimitPerMinute,
+        changeScope: row.changeScope,
         disabled: row.disabledAt !== null,
       };
     };

@@ -4,6 +4,7 @@ import { MicroBatcher } from '@leadrelay/group-commit';
 import { PersistLeadPayload, jobIdFor, maxSubmissionsPerJob, type QueueRegistry } from '@leadrelay/queue';
 import { AppError } from '@leadrelay/http-kit';
 import type { ClaimOutcome, ClaimRequest, IdentityClaims } from './identity-claims.ts';
+import type { LeadChangeRights } from './lead-change-rights.ts';
 
 export interface AcceptedItem {
   lead: NormalizedLead;
@@ -16,6 +17,8 @@ export interface AcceptanceContext {
   route: string;
   requestId: string;
   onDuplicate: 'keep' | 'update';
+  /** With `update`: the partner's `changeScope` is `any`, it may update leads other partners created. */
+  mayChangeAnyLead?: boolean;
   /**
    * Every lead came out of `normalizeCanonicalLead`, whose output always fits the job payload:
    * the queue need not parse the payloads again.
@@ -71,6 +74,7 @@ export class LeadAcceptance {
 
   constructor(
     private readonly claims: IdentityClaims,
+    private readonly rights: LeadChangeRights,
     private readonly queues: QueueRegistry,
     private readonly log: { warn(object: unknown, message: string): void },
     { maxLeadsPerJob = 500, maxConcurrentEnqueues = 4 }: LeadAcceptanceOptions = {},
@@ -93,20 +97,33 @@ export class LeadAcceptance {
 
   async #acceptTogether(requests: AcceptanceRequest[]): Promise<RequestOutcome[]> {
     const receivedAt = new Date().toISOString();
+    const contexts = requests.flatMap(({ items, context }) => items.map(() => context));
     const claimRequests = requests.flatMap(({ items, context }) =>
-      items.map((item) => ({ identityKeys: identityKeys(item.lead), leadId: newTimeOrderedUuid(), onDuplicate: context.onDuplicate })),
+      items.map(
+        (item): ClaimRequest => ({
+          identityKeys: identityKeys(item.lead),
+          leadId: newTimeOrderedUuid(),
+          partnerId: context.partnerId,
+          onDuplicate: context.onDuplicate,
+          mayChangeAnyLead: context.mayChangeAnyLead === true,
+        }),
+      ),
     );
     // Redis refusing the claims is everybody's outage, not one request's: every request gets 503.
     const outcomes = await this.#claim(claimRequests);
+    const updates = await this.#updateRights(claimRequests, outcomes, contexts);
 
     let next = 0;
     const parts = requests.map(({ items, context }): RequestPart => {
       const claimsOfPart = claimRequests.slice(next, next + items.length);
       const outcomesOfPart = outcomes.slice(next, next + items.length);
+      const updatesOfPart = updates.slice(next, next + items.length);
       next += items.length;
       const createdClaims = claimsOfPart.filter((_, index) => outcomesOfPart[index]!.kind === 'created');
+      const undecided = updatesOfPart.find((update) => update instanceof AppError);
+      if (undecided) return { createdClaims, planned: null, error: undecided };
       try {
-        return { createdClaims, planned: this.#plan(items, context, outcomesOfPart, receivedAt), error: null };
+        return { createdClaims, planned: this.#plan(items, context, outcomesOfPart, updatesOfPart as boolean[], receivedAt), error: null };
       } catch (error) {
         return { createdClaims, planned: null, error: new AppError('internal', 'the leads could not be queued', undefined, { cause: error }) };
       }
@@ -132,15 +149,51 @@ export class LeadAcceptance {
     return parts.map((part): RequestOutcome => (part.error ? { ok: false, error: part.error } : { ok: true, results: part.planned!.results }));
   }
 
+  /**
+   * For each item: whether it updates the lead it duplicates. The claim settles it when the
+   * partner may change any lead or created this one; PostgreSQL settles the rest (submitted
+   * before?), and a lead found to be the partner's own gets the identity keys it lacks claimed as
+   * an allowed update would. An item PostgreSQL could not settle gets the error (503): only its
+   * request is refused.
+   */
+  async #updateRights(claimRequests: ClaimRequest[], outcomes: ClaimOutcome[], contexts: AcceptanceContext[]): Promise<(boolean | AppError)[]> {
+    const updates: (boolean | AppError)[] = outcomes.map((outcome) => outcome.kind === 'duplicate' && outcome.update === 'allowed');
+    const toCheck = outcomes.flatMap((outcome, index) => (outcome.kind === 'duplicate' && outcome.update === 'check' ? [index] : []));
+    if (toCheck.length === 0) return updates;
+    let standings;
+    try {
+      standings = await this.rights.standings(toCheck.map((index) => ({ leadId: outcomes[index]!.leadId, partnerId: claimRequests[index]!.partnerId })));
+    } catch (error) {
+      const refusal = error instanceof AppError ? error : new AppError('service_unavailable', 'the lead could not be looked up, retry later', undefined, { cause: error });
+      for (const index of toCheck) updates[index] = refusal;
+      return updates;
+    }
+    const own: number[] = [];
+    toCheck.forEach((index, position) => {
+      if (standings[position]!.own) own.push(index);
+      else this.rights.refused(contexts[index]!.route);
+      updates[index] = standings[position]!.own;
+    });
+    // The same script, now allowed: it claims the keys the stored lead does not hold yet.
+    if (own.length > 0) await this.#claim(own.map((index) => ({ ...claimRequests[index]!, mayChangeAnyLead: true })));
+    return updates;
+  }
+
   /** The answers for one request's items and the submissions to queue for them. */
-  #plan(items: AcceptedItem[], context: AcceptanceContext, outcomes: ClaimOutcome[], receivedAt: string): NonNullable<RequestPart['planned']> {
+  #plan(
+    items: AcceptedItem[],
+    context: AcceptanceContext,
+    outcomes: ClaimOutcome[],
+    updates: boolean[],
+    receivedAt: string,
+  ): NonNullable<RequestPart['planned']> {
     const submissions: PersistLeadPayload[] = [];
     const results = items.map((item, index): AcceptanceResult => {
       const outcome = outcomes[index]!;
       const result: AcceptanceResult =
         outcome.kind === 'created'
           ? { status: 'created', leadId: outcome.leadId }
-          : { status: context.onDuplicate === 'update' ? 'updated' : 'duplicate', leadId: outcome.leadId };
+          : { status: updates[index] ? 'updated' : 'duplicate', leadId: outcome.leadId };
       const submission: PersistLeadPayload = {
         submissionId: newTimeOrderedUuid(),
         partnerId: context.partnerId,
@@ -177,13 +230,25 @@ export class LeadAcceptance {
     });
   }
 
-  /** Queues activities for a lead, stored or not yet stored (the worker keeps them pending). */
+  /**
+   * Queues activities for a lead, stored or not yet stored (the worker keeps them pending, and
+   * applies them only if the partner may change the lead once it is stored). Activities for a
+   * stored lead the partner may not change are dropped and counted: the answer stays the same, so
+   * the partner learns nothing about other partners' leads.
+   */
   async acceptActivities(
     leadId: string,
     activities: NormalizedActivity[],
     raw: unknown,
     context: Omit<AcceptanceContext, 'onDuplicate'>,
   ): Promise<void> {
+    if (context.mayChangeAnyLead !== true) {
+      const [standing] = await this.rights.standings([{ leadId, partnerId: context.partnerId }]);
+      if (standing!.stored && !standing!.own) {
+        this.rights.refused(context.route);
+        return;
+      }
+    }
     const submissionId = newTimeOrderedUuid();
     try {
       await this.queues.enqueue(

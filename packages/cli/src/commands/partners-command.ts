@@ -13,6 +13,7 @@ interface Partner {
   apiKeyPrefix: string;
   defaultCountry: string | null;
   rateLimitPerMinute: number | null;
+  changeScope: string;
   disabled: boolean;
   createdAt: string;
 }
@@ -37,6 +38,7 @@ function partnerFields(partner: Partner): [string, unknown][] {
     ['key prefix', partner.apiKeyPrefix],
     ['default country', partner.defaultCountry ?? '(US)'],
     ['rate limit', partner.rateLimitPerMinute === null ? '(intake default)' : `${partner.rateLimitPerMinute}/min`],
+    ['may change', partner.changeScope === 'any' ? 'any lead' : 'only its own leads'],
     ['status', partner.disabled ? 'disabled' : 'enabled'],
   ];
 }
@@ -70,6 +72,7 @@ interface CreateOptions {
   siteDomain?: string;
   siteLoginUrl?: string;
   leadRole?: string;
+  changeScope?: string;
 }
 
 export function registerPartnersCommands(program: Command, contextOf: CommandContextFactory): void {
@@ -89,6 +92,9 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
     .option('--site-domain <domain>', '`site_domain` of its lead documents')
     .option('--site-login-url <url>', '`site_login_url` of its lead documents ({leadId} is replaced)')
     .addOption(new Option('--lead-role <role>', '`role` of its lead documents').choices(['Buyer', 'Seller', 'Potential Seller']))
+    .addOption(
+      new Option('--change-scope <scope>', 'which stored leads it may update or add activities to: its own (default) or any').choices(['own', 'any']),
+    )
     .action(async (options: CreateOptions, command: Command) => {
       const { client, output } = contextOf(command);
       const body = {
@@ -102,6 +108,7 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
         siteDomain: options.siteDomain,
         siteLoginUrl: options.siteLoginUrl,
         leadRole: options.leadRole,
+        changeScope: options.changeScope,
       };
       const partner = await client.post<PartnerWithCredentials>('/v1/partners', body);
       output.result(partner, (created) => credentialsText(created, `Partner ${created.slug} created.`));

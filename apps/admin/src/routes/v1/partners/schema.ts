@@ -14,6 +14,9 @@ const RateLimitPerMinute = z.number().int().min(1).max(1_000_000);
 const SiteDomain = z.string().min(1).max(253);
 const SiteLoginUrl = z.string().min(1).max(2000);
 const LeadRole = z.enum(['Buyer', 'Seller', 'Potential Seller']);
+const ChangeScope = z
+  .enum(['own', 'any'])
+  .describe("Which stored leads the partner may change (onDuplicate=update, aloware force_update, activities): `own` (default) only leads it created or has itself submitted before, `any` every lead (a partner you trust). A refused change is answered like a duplicate.");
 
 export const CreatePartnerBody = z.object({
   name: PartnerName,
@@ -28,6 +31,7 @@ export const CreatePartnerBody = z.object({
   siteDomain: SiteDomain.optional(),
   siteLoginUrl: SiteLoginUrl.optional(),
   leadRole: LeadRole.optional(),
+  changeScope: ChangeScope.optional(),
 });
 
 // Strict, so an attempt to change slug or profile (which partners' integrations are built on)
@@ -41,6 +45,7 @@ export const UpdatePartnerBody = z.strictObject({
   siteDomain: SiteDomain.optional(),
   siteLoginUrl: SiteLoginUrl.optional(),
   leadRole: LeadRole.optional(),
+  changeScope: ChangeScope.optional(),
 });
 
 export const PartnerView = z.object({
@@ -57,6 +62,7 @@ export const PartnerView = z.object({
   siteDomain: z.string(),
   siteLoginUrl: z.string(),
   leadRole: z.string(),
+  changeScope: ChangeScope,
   disabled: z.boolean(),
   disabledAt: z.string().nullable(),
   createdAt: z.string(),

@@ -46,6 +46,7 @@ export function alowareHook(app: FastifyInstance): PartnerHook {
         route: 'POST /v1/hooks/:slug (aloware)',
         requestId: request.id,
         onDuplicate: forceUpdate ? 'update' : 'keep',
+        mayChangeAnyLead: partner.changeScope === 'any',
       });
       if (outcome!.status === 'created') return reply.status(201).send({ message: 'Contact created.' });
       if (outcome!.status === 'updated') return reply.status(200).send({ message: 'Contact updated.' });

@@ -17,6 +17,7 @@ const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
         route: 'POST /v1/leads',
         requestId: request.id,
         onDuplicate: request.query.onDuplicate,
+        mayChangeAnyLead: request.partner.changeScope === 'any',
         leadsValidated: true,
       });
       return { statusCode: body.counts.rejected === body.results.length ? (400 as const) : (202 as const), body };
@@ -33,6 +34,7 @@ const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
         partnerId: request.partner.id,
         route: 'POST /v1/leads/:leadId/activities',
         requestId: request.id,
+        mayChangeAnyLead: request.partner.changeScope === 'any',
       });
       return { statusCode: 202 as const, body: { leadId: request.params.leadId, accepted: activities.length } };
     });
