@@ -86,6 +86,25 @@ describe('canonical lead API (POST /v1/leads)', () => {
     expect(leads.rows).toEqual([{ email: composed }]);
   });
 
+  it("records a caller's short, plain X-Request-Id with the lead's event, and a new id instead of a 12 KB one", async () => {
+    const plain = await submit({ email: 'traced@example.com' }, { 'x-request-id': 'partner-trace-42' });
+    const long = await submit({ email: 'long-trace@example.com' }, { 'x-request-id': 'x'.repeat(12 * 1024) });
+    const requestIdOf = async (response: typeof plain) => {
+      const leadId = response.json().results[0].leadId;
+      let requestId: string | undefined;
+      await waitFor(
+        async () => {
+          requestId = (await harness.sql.query('SELECT request_id FROM events WHERE lead_id = $1', [leadId])).rows[0]?.request_id;
+          return requestId !== undefined;
+        },
+        { description: "the lead's event stored" },
+      );
+      return requestId;
+    };
+    expect(await requestIdOf(plain)).toBe('partner-trace-42');
+    expect(await requestIdOf(long)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
   it('replays the first answer for a retried Idempotency-Key and refuses the key with another body', async () => {
     const body = { email: 'idem@example.com' };
     const first = await submit(body, { 'idempotency-key': 'retry-1' });
