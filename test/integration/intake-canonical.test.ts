@@ -70,6 +70,41 @@ describe('canonical lead API (POST /v1/leads)', () => {
     expect(leads.rows).toEqual([{ id: leadId }]);
   });
 
+  it('takes a composed and a decomposed "josé", or one with a zero-width space, for one person, and stores the composed form', async () => {
+    const composed = 'jos\u00e9@example.com';
+    const created = await submit({ email: composed, firstName: 'José' });
+    expect(created.json().results[0].status).toBe('created');
+    const decomposed = await submit({ email: 'jose\u0301@example.com' });
+    const leadId = created.json().results[0].leadId;
+    expect(decomposed.json().results[0]).toMatchObject({ status: 'duplicate', leadId });
+    const zeroWidth = await submit({ email: 'jo\u200bs\u00e9@example.com' });
+    expect(zeroWidth.json().results[0]).toMatchObject({ status: 'duplicate', leadId });
+    await waitFor(async () => (await harness.sql.query('SELECT 1 FROM raw_submissions WHERE lead_id = $1', [leadId])).rowCount === 3, {
+      description: 'all three submissions recorded',
+    });
+    const leads = await harness.sql.query("SELECT email FROM leads WHERE email LIKE 'jo%@example.com'");
+    expect(leads.rows).toEqual([{ email: composed }]);
+  });
+
+  it("records a caller's short, plain X-Request-Id with the lead's event, and a new id instead of a 12 KB one", async () => {
+    const plain = await submit({ email: 'traced@example.com' }, { 'x-request-id': 'partner-trace-42' });
+    const long = await submit({ email: 'long-trace@example.com' }, { 'x-request-id': 'x'.repeat(12 * 1024) });
+    const requestIdOf = async (response: typeof plain) => {
+      const leadId = response.json().results[0].leadId;
+      let requestId: string | undefined;
+      await waitFor(
+        async () => {
+          requestId = (await harness.sql.query('SELECT request_id FROM events WHERE lead_id = $1', [leadId])).rows[0]?.request_id;
+          return requestId !== undefined;
+        },
+        { description: "the lead's event stored" },
+      );
+      return requestId;
+    };
+    expect(await requestIdOf(plain)).toBe('partner-trace-42');
+    expect(await requestIdOf(long)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
   it('replays the first answer for a retried Idempotency-Key and refuses the key with another body', async () => {
     const body = { email: 'idem@example.com' };
     const first = await submit(body, { 'idempotency-key': 'retry-1' });

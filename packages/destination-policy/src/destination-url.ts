@@ -1,49 +1,56 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /** Why a destination URL is refused; the message is safe to show to an operator. */
 export class DestinationUrlRefusedError extends Error {
   override readonly name = 'DestinationUrlRefusedError';
 }
 
-// Loopback, private, link-local (cloud metadata lives at 169.254.169.254), CGNAT, unspecified,
-// and their IPv6 counterparts: a webhook must never be a way into our own network.
-const forbiddenRanges = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  forbiddenRanges.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['fd00:ec2::', 32],
-] as const) {
-  forbiddenRanges.addSubnet(network, prefix, 'ipv6');
+// What counts as public is ipaddr.js's classification (it follows the IANA special-purpose
+// registries), not a list of our own: a webhook must never be a way into our own network, and a
+// hand-kept list missed ranges that reach it (192.0.0.0/24, NAT64, 6to4, ...).
+// ipaddr.js names every special range and calls the rest 'unicast'. For IPv6 that rest still
+// includes space outside 2000::/3, the only space IANA hands out as global unicast; the
+// deprecated IPv4-compatible form ::a.b.c.d (::/96) lives there and reaches a.b.c.d on some stacks.
+const globalUnicastIpv6 = ipaddr.IPv6.parseCIDR('2000::/3');
+const ipv4CompatibleIpv6 = ipaddr.IPv6.parseCIDR('::/96');
+
+/**
+ * The name of the special range `address` is in (ipaddr.js's names: 'loopback', 'private',
+ * 'rfc6052' for NAT64, '6to4', 'teredo', 'reserved', ...), or null when it is a public, global
+ * unicast address. An IPv4-mapped address (::ffff:a.b.c.d) is judged as the IPv4 address it
+ * carries. Addresses with an IPv4 address embedded by translation or tunnelling (NAT64, 6to4,
+ * teredo, IPv4-compatible) are never public: where they lead depends on the network in between.
+ */
+export function nonPublicRange(address: string): string | null {
+  // node's isIP is strict (dotted decimal, no shorthand); ipaddr.js alone also reads forms
+  // like "0x7f.1", which neither DNS answers nor URL host names produce.
+  const family = isIP(address);
+  if (family === 0) return 'not an IP address';
+  const parsed = ipaddr.process(family === 6 ? canonicalIpv6(address) : address);
+  const range = parsed.range();
+  if (range !== 'unicast') return range;
+  if (parsed instanceof ipaddr.IPv6 && !parsed.match(globalUnicastIpv6)) {
+    return parsed.match(ipv4CompatibleIpv6) ? 'ipv4Compatible' : 'notGlobalUnicast';
+  }
+  return null;
 }
 
-/** True for loopback, private, link-local, metadata and other non-public addresses. */
+/**
+ * `address` in hexadecimal pieces only, as URL host names carry it. ipaddr.js reads the text
+ * "::a.b.c.d" (IPv4-compatible) as "::ffff:a.b.c.d" (IPv4-mapped) and would judge "::8.8.8.8" public,
+ * and DNS answers are written that way (inet_ntop prints ::/96 with a dotted tail). The zone
+ * (fe80::1%eth0) is dropped: it names an interface, not a different address.
+ */
+function canonicalIpv6(address: string): string {
+  const withoutZone = address.split('%', 1)[0]!;
+  return new URL(`http://[${withoutZone}]`).hostname.slice(1, -1);
+}
+
+/** True for every address but a public, global unicast one (see `nonPublicRange`). */
 export function isNonPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return forbiddenRanges.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return forbiddenRanges.check(mapped[1]!, 'ipv4');
-    return forbiddenRanges.check(address, 'ipv6');
-  }
-  return true;
+  return nonPublicRange(address) !== null;
 }
 
 /** Only absolute http(s) URLs without credentials are destinations. */
@@ -72,9 +79,9 @@ export async function assertDestinationUrlAllowed(url: string, { allowPrivate }:
   if (allowPrivate) return;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await resolveAll(host));
-  const refused = addresses.find(isNonPublicAddress);
-  if (refused) {
-    throw new DestinationUrlRefusedError(`the host resolves to a non-public address (${refused})`);
+  for (const address of addresses) {
+    const range = nonPublicRange(address);
+    if (range) throw new DestinationUrlRefusedError(`the host resolves to a non-public address (${address}, ${range})`);
   }
 }
 

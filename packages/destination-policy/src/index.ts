@@ -2,6 +2,7 @@ export {
   DestinationUrlRefusedError,
   assertDestinationUrlAllowed,
   isNonPublicAddress,
+  nonPublicRange,
   parseDestinationUrl,
 } from './destination-url.ts';
 export { NonPublicAddressError, publicAddressLookup, refuseNonPublicLiteral } from './public-address-lookup.ts';

@@ -41,6 +41,22 @@ describe('publicAddressLookup', () => {
     }
   });
 
+  // A name may resolve to an address that reaches the machine only through an embedding
+  // (NAT64, 6to4, IPv4-mapped or -compatible) or a special IPv4 range; DNS prints ::/96 dotted.
+  it.each([
+    ['::127.0.0.1', 6],
+    ['::8.8.8.8', 6],
+    ['64:ff9b::7f00:1', 6],
+    ['::ffff:0:7f00:1', 6],
+    ['2002:7f00:1::1', 6],
+    ['192.0.0.8', 4],
+    ['198.18.0.1', 4],
+    ['100.64.0.1', 4],
+  ])('refuses a host resolving to %s at connection time', async (address, family) => {
+    const { error } = await lookupOnce(fixedResolver({ 'sneaky.example': [{ address, family }] }), 'sneaky.example', false);
+    expect(error).toMatchObject({ name: 'NonPublicAddressError', message: expect.stringContaining(`non-public address ${address}`) });
+  });
+
   it('passes resolver errors on unchanged', async () => {
     const { error } = await lookupOnce(resolver, 'nowhere.example', false);
     expect(error).toMatchObject({ code: 'ENOTFOUND' });
@@ -49,6 +65,11 @@ describe('publicAddressLookup', () => {
   it('refuses IP literals that are not public, which sockets never look up', () => {
     expect(refuseNonPublicLiteral('127.0.0.1')).toMatch(/non-public/);
     expect(refuseNonPublicLiteral('[::1]')).toMatch(/non-public/);
+    // URL host names as WHATWG URL writes them for the literals in issue 13's list.
+    for (const url of ['http://[::127.0.0.1]', 'http://[64:ff9b::127.0.0.1]', 'http://[::ffff:0:127.0.0.1]', 'http://[2002:7f00:1::1]', 'http://192.0.0.8']) {
+      expect(refuseNonPublicLiteral(new URL(url).hostname), url).toMatch(/non-public/);
+    }
+    expect(refuseNonPublicLiteral('[2001:4860:4860::8888]')).toBeNull();
     expect(refuseNonPublicLiteral('93.184.216.34')).toBeNull();
     expect(refuseNonPublicLiteral('crm.example')).toBeNull();
   });

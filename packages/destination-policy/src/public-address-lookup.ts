@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { isNonPublicAddress } from './destination-url.ts';
+import { nonPublicRange } from './destination-url.ts';
 
 /** A connection refused because the host resolves to an address webhooks must not reach. */
 export class NonPublicAddressError extends Error {
@@ -29,9 +29,11 @@ export function publicAddressLookup(resolveAll: ResolveAll = dnsLookup as Resolv
         callback(error, '', 0);
         return;
       }
-      const refused = addresses.find((entry) => isNonPublicAddress(entry.address));
+      const refused = addresses
+        .map((entry) => ({ address: entry.address, range: nonPublicRange(entry.address) }))
+        .find((entry) => entry.range !== null);
       if (refused || addresses.length === 0) {
-        const reason = refused ? `resolves to the non-public address ${refused.address}` : 'resolves to no address';
+        const reason = refused ? `resolves to the non-public address ${refused.address} (${refused.range})` : 'resolves to no address';
         callback(new NonPublicAddressError(`refused: ${hostname} ${reason}`), '', 0);
         return;
       }
@@ -50,6 +52,7 @@ export function publicAddressLookup(resolveAll: ResolveAll = dnsLookup as Resolv
  */
 export function refuseNonPublicLiteral(hostname: string): string | null {
   const host = hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && isNonPublicAddress(host)) return `refused: ${host} is a non-public address`;
-  return null;
+  if (!isIP(host)) return null;
+  const range = nonPublicRange(host);
+  return range ? `refused: ${host} is a non-public address (${range})` : null;
 }

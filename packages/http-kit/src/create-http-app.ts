@@ -23,16 +23,28 @@ function isInfoEnabled(log: FastifyBaseLogger): boolean {
   return typeof isLevelEnabled === 'function' ? isLevelEnabled.call(log, 'info') : true;
 }
 
+// A caller's request id goes into every log line of the request, the job and `events.request_id`:
+// only a short, plain one is taken (a UUID, a trace id, "abc-123"); anything longer or with other
+// characters (12 KB were accepted, and control characters would reach the logs) gets a new id.
+const callerRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `X-Request-Id` when it is short and plain (see above), otherwise a new UUID. */
+function requestIdFor(header: string | string[] | undefined): string {
+  return typeof header === 'string' && callerRequestIdPattern.test(header) ? header : randomUUID();
+}
+
 /**
  * A Fastify instance with LeadRelay's conventions: zod schemas validate and serialize, every
- * request has an id (taken from `X-Request-Id` when the caller sends one), one error handler.
+ * request has an id (the caller's `X-Request-Id` when it is short and plain, see `requestIdFor`),
+ * one error handler.
  */
 export async function createHttpApp({ logger, bodyLimitBytes, metrics, serveMetrics = true }: CreateHttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Fastify would take the header as it is; genReqId decides instead.
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFor(request.headers['x-request-id']),
     // Fastify's own request lines carry the full URL, and some partners (Sovendus) put a lead's
     // email and name in the query string: we log requests ourselves, path only.
     // (The top-level `disableRequestLogging` is deprecated in Fastify 5 and gone in 6.)

@@ -9,6 +9,29 @@ describe('normalization', () => {
     expect(normalizeEmail('[email protected]')).toBeNull();
   });
 
+  it('writes an address in one Unicode form: NFC, without invisible characters', () => {
+    const composed = 'jos\u00e9@example.com';
+    expect(normalizeEmail('jose\u0301@example.com')).toBe(composed);
+    expect(normalizeEmail('JOSE\u0301@EXAMPLE.COM')).toBe(composed);
+    expect(normalizeEmail('JOS\u00c9@example.com')).toBe(composed);
+    expect(normalizeEmail('m\u00fcller@ex\u0061\u0308mple.de')).toBe('m\u00fcller@ex\u00e4mple.de');
+    for (const invisible of ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u200e', '\u202e', '\u2066', '\u180e', '\ufe0f', '\u3164']) {
+      const code = `U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      expect(normalizeEmail(`jo${invisible}se@example.com`), code).toBe('jose@example.com');
+      expect(normalizeEmail(`${invisible}jose@example.com${invisible}`), code).toBe('jose@example.com');
+      expect(normalizeEmail(`jose@exam${invisible}ple.com`), code).toBe('jose@example.com');
+    }
+    expect(normalizeEmail('jos\u200be\u0301@example.com')).toBe(composed);
+    expect(normalizeEmail('\u200b\u200b')).toBeNull();
+  });
+
+  it('keeps Gmail dots, +tags and full-width letters: those are different addresses', () => {
+    expect(normalizeEmail('jane.doe@gmail.com')).toBe('jane.doe@gmail.com');
+    expect(normalizeEmail('janedoe@gmail.com')).toBe('janedoe@gmail.com');
+    expect(normalizeEmail('jane+leads@gmail.com')).toBe('jane+leads@gmail.com');
+    expect(normalizeEmail('\uff4a\uff41\uff4e\uff45@example.com')).toBe('\uff4a\uff41\uff4e\uff45@example.com');
+  });
+
   it('reads phones in the partner country and writes E.164', () => {
     expect(normalizePhone('(808) 123-1234')).toBe('+18081231234');
     expect(normalizePhone('+1 818-740-5020')).toBe('+18187405020');

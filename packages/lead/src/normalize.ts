@@ -9,9 +9,20 @@ export interface FieldError {
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not ours to judge.
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
 
-/** Trimmed and lower-cased, or null when it is not an email address. */
+// Characters that render as nothing: format characters (zero-width space U+200B, non-joiners
+// U+200C/U+200D, word joiner U+2060, byte order mark U+FEFF, soft hyphen U+00AD, bidi marks, ...)
+// and the other default-ignorable ones (variation selectors, Hangul fillers). Pasted from a web
+// page or a spreadsheet they make an address that looks like another one a different lead.
+const invisibleCharacters = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+/**
+ * The form of an email address that decides identity, and the one stored and delivered:
+ * invisible characters removed, Unicode NFC (a composed and a decomposed "é" are one letter),
+ * trimmed and lower-cased; null when it is not an email address. Nothing else is folded:
+ * Gmail's dots and `+tags` and compatibility forms (full-width letters) stay as sent.
+ */
 export function normalizeEmail(raw: string): string | null {
-  const email = raw.trim().toLowerCase();
+  const email = raw.replace(invisibleCharacters, '').trim().toLowerCase().normalize('NFC');
   return email.length <= 254 && emailPattern.test(email) ? email : null;
 }
 

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppProcess } from '../support/app-process.ts';
+import { freePort } from '../support/free-port.ts';
+import { adminRequest, testAdminToken } from '../support/leadrelay-system.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../support/test-redis.ts';
+
+interface ErrorAnswer {
+  error: { code: string; message: string; details?: { path: string; message: string }[] };
+}
+
+/** The admin as production runs it: destinations must be public (ALLOW_PRIVATE_DESTINATIONS=false). */
+describe('destination registration with private destinations forbidden', () => {
+  let database: TestDatabase;
+  const queuePrefix = createQueuePrefix();
+  let admin: AppProcess;
+  let adminUrl = '';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const port = await freePort();
+    admin = new AppProcess(
+      'admin',
+      {
+        NODE_ENV: 'test',
+        ALLOW_PRIVATE_DESTINATIONS: 'false',
+        DATABASE_URL: database.url,
+        REDIS_URL: testRedisUrl,
+        QUEUE_PREFIX: queuePrefix,
+        ADMIN_TOKEN: testAdminToken,
+        ADMIN_PORT: String(port),
+        ADMIN_HOST: '127.0.0.1',
+      },
+      port,
+    );
+    adminUrl = `http://127.0.0.1:${port}`;
+    await admin.start();
+  });
+
+  afterAll(async () => {
+    await admin?.stop();
+    await database?.drop();
+    await deleteRedisKeys(queuePrefix);
+  });
+
+  // Each reaches this machine: loopback and private space, directly or embedded in an IPv6
+  // address (IPv4-compatible, NAT64, IPv4-translated, 6to4), and IANA's special IPv4 ranges.
+  const refusedUrls = [
+    'http://127.0.0.1:3000/hooks',
+    'http://localhost/hooks',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]/hooks',
+    'http://[::ffff:127.0.0.1]/hooks',
+    'http://[::127.0.0.1]',
+    'http://[64:ff9b::127.0.0.1]',
+    'http://[::ffff:0:127.0.0.1]',
+    'http://[2002:7f00:1::1]',
+    'http://192.0.0.8',
+    'http://198.18.0.1/hooks',
+    'http://100.64.0.1/hooks',
+  ];
+
+  it.each(refusedUrls)('refuses to register %s, naming the url field', async (url) => {
+    const answer = await adminRequest<ErrorAnswer>({ adminUrl }, 'POST', '/v1/destinations', { name: 'Probe', url });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'body.url', message: expect.stringMatching(/non-public address|does not resolve/) }],
+    });
+  });
+
+  it('refuses to change a registered destination to such a URL, and keeps public ones', async () => {
+    const created = await adminRequest<{ id: string; url: string }>({ adminUrl }, 'POST', '/v1/destinations', {
+      name: 'Public CRM',
+      url: 'https://93.184.216.34/hooks',
+    });
+    expect(created.status).toBe(201);
+    for (const url of ['http://[64:ff9b::127.0.0.1]/hooks', 'http://[2002:7f00:1::1]/hooks', 'http://192.0.0.8/hooks']) {
+      const answer = await adminRequest<ErrorAnswer>({ adminUrl }, 'PATCH', `/v1/destinations/${created.body.id}`, { url });
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.error.details, url).toEqual([{ path: 'body.url', message: expect.stringMatching(/non-public address/) }]);
+    }
+    const kept = await adminRequest<{ url: string }>({ adminUrl }, 'GET', `/v1/destinations/${created.body.id}`);
+    expect(kept.body.url).toBe('https://93.184.216.34/hooks');
+  });
+});
