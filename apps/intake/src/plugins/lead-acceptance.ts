@@ -1,10 +1,13 @@
 import fp from 'fastify-plugin';
 import { IdentityClaims } from '../services/identity-claims.ts';
+import { IssuedLeadIds } from '../services/issued-lead-ids.ts';
 import { LeadAcceptance } from '../services/lead-acceptance.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     leadAcceptance: LeadAcceptance;
+    /** Whether a lead id a partner names could have been issued by LeadRelay. */
+    issuedLeadIds: IssuedLeadIds;
   }
 }
 
@@ -12,6 +15,7 @@ export default fp(
   async (app) => {
     const claims = new IdentityClaims(app.redis, app.intakeConfig.QUEUE_PREFIX);
     app.decorate('leadAcceptance', new LeadAcceptance(claims, app.queues, app.log));
+    app.decorate('issuedLeadIds', new IssuedLeadIds({ db: app.db }));
   },
   { name: 'lead-acceptance', dependencies: ['infrastructure'] },
 );
