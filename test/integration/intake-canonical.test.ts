@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTimeOrderedUuid } from '@leadrelay/db';
 import { createIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
 import { insertTestPartner, type TestPartner } from '../support/test-partner.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -161,6 +163,45 @@ describe('canonical lead API (POST /v1/leads)', () => {
     });
     expect(badTimestamp.statusCode).toBe(400);
     expect(badTimestamp.json().error.details).toEqual([{ path: 'activities.0.createdAt', message: 'must be an ISO 8601 timestamp' }]);
+  });
+
+  it('takes activities only for lead ids LeadRelay could have issued: a v7 id of now, or a stored lead or alias', async () => {
+    const appendTo = (leadId: string) =>
+      harness.app.inject({
+        method: 'POST',
+        url: `/v1/leads/${leadId}/activities`,
+        headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
+        payload: { activities: [{ type: 'note', description: 'called back' }] },
+      });
+    // A lead stored before lead ids were v7, and an alias (a random id too) merged into it.
+    const legacyLeadId = randomUUID();
+    const legacyAliasId = randomUUID();
+    await harness.sql.query(`INSERT INTO leads (id, email, partner_id) VALUES ($1, 'legacy@example.com', $2)`, [legacyLeadId, partner.id]);
+    await harness.sql.query('INSERT INTO lead_aliases (id, lead_id) VALUES ($1, $2)', [legacyAliasId, legacyLeadId]);
+
+    // A lead on its way (issued a moment ago, maybe not stored yet) and the stored legacy lead.
+    for (const leadId of [newTimeOrderedUuid(), legacyLeadId, legacyAliasId]) {
+      const accepted = await appendTo(leadId);
+      expect(accepted.statusCode, leadId).toBe(202);
+      expect(accepted.json()).toEqual({ leadId, accepted: 1 });
+    }
+    await waitFor(async () => (await harness.sql.query("SELECT 1 FROM activities WHERE lead_id = $1 AND type = 'note'", [legacyLeadId])).rowCount === 2, {
+      description: 'both activities stored on the legacy lead',
+    });
+
+    const never = [
+      randomUUID(), // a v4 id of no stored lead
+      newTimeOrderedUuid(Date.now() + 10 * 60_000), // a v7 id from ten minutes ahead
+      newTimeOrderedUuid(Date.UTC(2020, 0, 1)), // a v7 id from before LeadRelay issued any
+      '00000000-0000-0000-0000-000000000000',
+    ];
+    for (const leadId of never) {
+      const refused = await appendTo(leadId);
+      expect(refused.statusCode, leadId).toBe(404);
+      expect(refused.json()).toEqual({ error: { code: 'not_found', message: 'no such lead' } });
+    }
+    const queued = await harness.app.queues.queue('leads').getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized']);
+    expect(queued.filter((job) => never.includes((job.data as { leadId?: string }).leadId ?? ''))).toEqual([]);
   });
 
   it('refuses a disabled partner with 403 and an unknown key with 401', async () => {

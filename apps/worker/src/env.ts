@@ -26,6 +26,20 @@ export const WorkerEnvSchema = z.object({
   WORKER_BATCH_MAX_WAIT: durationMsFromEnv.default(5),
   /** How often committed events that never reached Redis are looked for and enqueued. */
   OUTBOX_SWEEP_INTERVAL: durationMsFromEnv.default(5_000),
+  /**
+   * How long activities for a lead not stored yet wait for it (in pending_submissions) before
+   * they are deleted: a lead on its way arrives within seconds; an id that never becomes a lead
+   * must not keep its activities forever.
+   */
+  WORKER_PENDING_ACTIVITIES_TTL: durationMsFromEnv.default(86_400_000),
+  /** How often pending activities past WORKER_PENDING_ACTIVITIES_TTL are looked for and deleted. */
+  WORKER_PENDING_ACTIVITIES_SWEEP_INTERVAL: durationMsFromEnv.default(60_000),
+  /**
+   * Activity submissions waiting for a lead not stored that one partner may have, about; past it
+   * the partner's new ones are dropped (counted and logged), so made-up lead ids cannot fill the
+   * database.
+   */
+  WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER: z.coerce.number().int().positive().default(10_000),
   /** Retries a duplicate waits for its lead to be stored before creating it itself. */
   WORKER_MISSING_LEAD_RETRIES: z.coerce.number().int().min(0).default(5),
   /**

@@ -58,6 +58,20 @@ function stored(lead: NormalizedLead, id = randomUUID()): StoredLead {
 const eventTypes = (plan: LeadBatchPlan) => plan.writes.events.map((event) => event.type);
 
 describe('LeadBatchPlan', () => {
+  it('drops new pending submissions past a partner\'s room, in batch order, keeping those stored already', () => {
+    const stranger = randomUUID();
+    const partners = state().partners;
+    partners.set(stranger, { ...partners.get(partnerId)!, id: stranger, slug: 'stranger' });
+    const mine = [activities(randomUUID()), activities(randomUUID()), activities(randomUUID())];
+    const theirs = activities(randomUUID(), { partnerId: stranger });
+    const submissions: Submission[] = [...mine, theirs].map((payload) => ({ kind: 'append-activities', payload }));
+    const plan = new LeadBatchPlan(submissions, state({ partners }), { now });
+    const dropped = plan.dropPendingPastRoom((id) => (id === partnerId ? 1 : 5), (submissionId) => submissionId === mine[0]!.submissionId);
+    expect(dropped).toEqual([{ partnerId, submissionId: mine[2]!.submissionId }]);
+    expect(plan.writes.pendingInserts.map((row) => row.id)).toEqual([mine[0]!, mine[1]!, theirs].map((payload) => payload.submissionId));
+    expect(plan.outcomes.map((outcome) => outcome.status)).toEqual(['stored', 'stored', 'dropped', 'stored']);
+  });
+
   it('sees a lead created earlier in the same batch, even when its duplicate came first', () => {
     const created = persist({ email: 'a@example.com', firstName: 'A' });
     const duplicate = persist({ email: 'a@example.com', activities: [{ type: 'visited', description: 'again' }] }, { leadId: created.payload.leadId, decision: 'duplicate' });

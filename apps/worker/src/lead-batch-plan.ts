@@ -148,11 +148,40 @@ export class LeadBatchPlan {
       this.writes.pendingInserts.push({
         id: entry.payload.submissionId,
         leadId: entry.payload.leadId,
+        partnerId: entry.payload.partnerId,
         payloadJson: JSON.stringify(entry.payload),
         receivedAt: entry.receivedAt,
         storedAt: this.#now,
       });
     }
+  }
+
+  /**
+   * Keeps, per partner, only as many new pending submissions as `roomOf` gives it, in batch order;
+   * the others are dropped (nothing written, outcome `dropped`). One stored already (by an earlier
+   * run of its job) is kept and takes no room. Returns the dropped ones. Only for a batch with
+   * pending inserts: the persister counts a partner's pending rows then.
+   */
+  dropPendingPastRoom(roomOf: (partnerId: string) => number, isStored: (submissionId: string) => boolean): { partnerId: string; submissionId: string }[] {
+    const used = new Map<string, number>();
+    const dropped: { partnerId: string; submissionId: string }[] = [];
+    this.writes.pendingInserts = this.writes.pendingInserts.filter((row) => {
+      if (isStored(row.id)) return true;
+      const taken = used.get(row.partnerId) ?? 0;
+      if (taken < roomOf(row.partnerId)) {
+        used.set(row.partnerId, taken + 1);
+        return true;
+      }
+      const entry = this.#pendingBySubmission.get(row.id)!;
+      this.#settle(entry.indexes, row.id, {
+        status: 'dropped',
+        leadId: row.leadId,
+        reason: `partner ${row.partnerId} has too many activities pending for leads not stored`,
+      });
+      dropped.push({ partnerId: row.partnerId, submissionId: row.id });
+      return false;
+    });
+    return dropped;
   }
 
   #apply(index: number, submission: Submission): void {

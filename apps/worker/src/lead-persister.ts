@@ -26,6 +26,11 @@ export interface LeadPersisterOptions {
   maxConflictRetries?: number;
   /** A batch's transaction is rolled back after this long. */
   transactionTimeoutMs?: number;
+  /**
+   * Pending submissions (activities for a lead not stored) a partner may have at most; past it
+   * its new ones are dropped. About: batches written at once each count before inserting.
+   */
+  maxPendingPerPartner?: number;
 }
 
 export interface PersistResult {
@@ -34,6 +39,8 @@ export interface PersistResult {
   /** Committed events not in Redis yet: the outbox relay enqueues them. */
   eventIdsToEnqueue: string[];
   claimRepairs: ClaimRepair[];
+  /** Activities for a lead not stored, dropped because their partner had too many pending. */
+  droppedPending: { partnerId: string; submissionId: string }[];
   /** Where the transaction's time went, for debug logs. */
   phasesMs: { read: number; plan: number; write: number };
 }
@@ -63,11 +70,13 @@ export class LeadPersister {
   readonly #db: DatabaseClient;
   readonly #maxConflictRetries: number;
   readonly #transactionTimeoutMs: number;
+  readonly #maxPendingPerPartner: number;
 
-  constructor({ db, maxConflictRetries = 3, transactionTimeoutMs = 30_000 }: LeadPersisterOptions) {
+  constructor({ db, maxConflictRetries = 3, transactionTimeoutMs = 30_000, maxPendingPerPartner = 10_000 }: LeadPersisterOptions) {
     this.#db = db;
     this.#maxConflictRetries = maxConflictRetries;
     this.#transactionTimeoutMs = transactionTimeoutMs;
+    this.#maxPendingPerPartner = maxPendingPerPartner;
   }
 
   async persist(submissions: readonly Submission[]): Promise<PersistResult> {
@@ -89,14 +98,35 @@ export class LeadPersister {
     const stored = await this.#readStoredState(tx, submissions);
     const readAt = performance.now();
     const plan = new LeadBatchPlan(submissions, stored, { now });
+    const droppedPending = plan.writes.pendingInserts.length === 0 ? [] : await this.#dropPendingPastCap(tx, plan);
     const plannedAt = performance.now();
     await this.#write(tx, plan.writes);
     return {
       outcomes: plan.outcomes,
       eventIdsToEnqueue: plan.eventIdsToEnqueue,
       claimRepairs: plan.claimRepairs,
+      droppedPending,
       phasesMs: { read: Math.round(readAt - startedAt), plan: Math.round(plannedAt - readAt), write: Math.round(performance.now() - plannedAt) },
     };
+  }
+
+  /**
+   * Counts the pending rows of the partners this batch would add some for (up to the cap: no more
+   * index entries are read than the cap), and drops the new ones past it. Rows of this batch that
+   * are stored already (an earlier run of their job) are not new: they neither count twice nor
+   * get dropped.
+   */
+  async #dropPendingPastCap(tx: StatementTransaction, plan: LeadBatchPlan): Promise<PersistResult['droppedPending']> {
+    const inserts = plan.writes.pendingInserts;
+    const partnerIds = unique(inserts.map((row) => row.partnerId));
+    const rows = await tx.query<{ partnerId: string; pending: number; storedIds: string[] }>(Prisma.sql`
+      SELECT partner.id AS "partnerId",
+        (SELECT count(*) FROM (SELECT 1 FROM pending_submissions WHERE partner_id = partner.id LIMIT ${this.#maxPendingPerPartner}) AS capped)::int AS pending,
+        ARRAY(SELECT id::text FROM pending_submissions WHERE partner_id = partner.id AND id = ANY(${inserts.map((row) => row.id)}::uuid[])) AS "storedIds"
+      FROM unnest(${partnerIds}::uuid[]) AS partner(id)`);
+    const storedIds = new Set(rows.flatMap((row) => row.storedIds));
+    const room = new Map(rows.map((row) => [row.partnerId, this.#maxPendingPerPartner - row.pending]));
+    return plan.dropPendingPastRoom((partnerId) => room.get(partnerId) ?? 0, (submissionId) => storedIds.has(submissionId));
   }
 
   async #readStoredState(tx: StatementTransaction, submissions: readonly Submission[]): Promise<StoredState> {
@@ -149,6 +179,8 @@ export class LeadPersister {
       ORDER BY id FOR NO KEY UPDATE`);
 
     // Pending activities matter only for leads this batch may create or merge under an alias.
+    // Locked, so the expiry sweep (which skips locked rows) cannot delete one this batch applies;
+    // one the sweep deleted first is not read.
     const storedIds = new Set([...leads.map((lead) => lead.id), ...aliases.keys()]);
     const creatable = unique(
       submissions.filter((submission) => submission.kind === 'persist-lead' && !storedIds.has(submission.payload.leadId)).map((submission) => submission.payload.leadId),
@@ -158,7 +190,8 @@ export class LeadPersister {
         ? []
         : (
             await tx.query<{ payload: unknown; receivedAt: Date }>(Prisma.sql`
-              SELECT payload, received_at AS "receivedAt" FROM pending_submissions WHERE lead_id = ANY(${creatable}::uuid[])`)
+              SELECT payload, received_at AS "receivedAt" FROM pending_submissions WHERE lead_id = ANY(${creatable}::uuid[])
+              ORDER BY id FOR UPDATE`)
           ).map((row) => ({ payload: AppendActivitiesPayload.parse(row.payload), receivedAt: row.receivedAt }));
 
     const partnerIds = unique([

@@ -53,6 +53,7 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
     const outcome = await batcher.add(toSubmission(job, missingLeadRetries));
     if (outcome.status === 'deferred') throw new LeadNotStoredYetError(outcome.reason);
     if (outcome.status === 'rejected') throw new UnrecoverableError(outcome.reason);
+    if (outcome.status === 'dropped') return { leadId: outcome.leadId, outcome: 'dropped' };
     return { leadId: outcome.leadId, outcome: outcome.result };
   };
 
@@ -84,7 +85,7 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
 
 /** What a completed job returns: its lead, or the leads of its submissions in order. */
 export type LeadJobResult =
-  | { leadId: string; outcome: StoredOutcome }
+  | { leadId: string; outcome: StoredOutcome | 'dropped' }
   | { leads: { leadId: string; outcome: StoredOutcome }[] };
 type StoredOutcome = Extract<SubmissionOutcome, { status: 'stored' }>['result'];
 

@@ -14,6 +14,8 @@ export interface PersistPipelineOptions {
   logger: Logger;
   /** Called after each committed batch, e.g. for metrics. */
   onBatchPersisted?(size: number, durationMs: number): void;
+  /** Called after a committed batch dropped activities because their partner had too many pending. */
+  onPendingDropped?(count: number): void;
 }
 
 /**
@@ -84,6 +86,13 @@ export class PersistPipeline {
       const durationMs = performance.now() - startedAt;
       this.#options.onBatchPersisted?.(submissions.length, durationMs);
       this.#options.logger.debug({ submissions: submissions.length, transactionMs: Math.round(durationMs), phasesMs: result.phasesMs }, 'batch written');
+      if (result.droppedPending.length > 0) {
+        // Ids only: the activities are the partner's data.
+        for (const { partnerId, submissionId } of result.droppedPending) {
+          this.#options.logger.warn({ partnerId, submissionId }, 'activities dropped: their lead is not stored and the partner has too many pending already');
+        }
+        this.#options.onPendingDropped?.(result.droppedPending.length);
+      }
       return result;
     });
     this.#lastWrite = write.catch(() => undefined);

@@ -91,6 +91,7 @@ export interface LeadAliasRow {
 export interface PendingSubmissionRow {
   id: string;
   leadId: string;
+  partnerId: string;
   payloadJson: string;
   receivedAt: Date;
   storedAt: Date;
@@ -246,6 +247,7 @@ export const pendingSubmissionsTable: Table<PendingSubmissionRow> = {
   columns: [
     uuid('id', (row) => row.id),
     uuid('lead_id', (row) => row.leadId),
+    uuid('partner_id', (row) => row.partnerId),
     json('payload', (row) => row.payloadJson),
     timestamp('received_at', (row) => row.receivedAt),
     timestamp('stored_at', (row) => row.storedAt),

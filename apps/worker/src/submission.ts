@@ -22,6 +22,9 @@ export interface AppendActivitiesSubmission {
  * - `stored`: committed (or found committed by an earlier run of the same job).
  * - `deferred`: a duplicate whose lead is not stored yet; the job is retried later.
  * - `rejected`: can never be stored (e.g. its partner does not exist); the job fails for good.
+ * - `dropped`: activities for a lead not stored, whose partner has as many pending as it may
+ *   (WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER): nothing is written, and the job completes (the
+ *   partner was answered long ago; retrying would not make room).
  */
 export type SubmissionOutcome =
   | {
@@ -32,4 +35,5 @@ export type SubmissionOutcome =
       eventIds: string[];
     }
   | { status: 'deferred'; reason: string }
-  | { status: 'rejected'; reason: string };
+  | { status: 'rejected'; reason: string }
+  | { status: 'dropped'; leadId: string; reason: string };

@@ -1,5 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { httpMetrics, observeEnqueue, recordPersistBatch, type Logger } from '@leadrelay/observability';
+import {
+  httpMetrics,
+  observeEnqueue,
+  recordPendingActivitiesDropped,
+  recordPendingActivitiesExpired,
+  recordPersistBatch,
+  type Logger,
+} from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
@@ -10,19 +17,21 @@ import { Batcher } from './batcher.ts';
 import { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { LeadPersister } from './lead-persister.ts';
 import { OutboxRelay } from './outbox-relay.ts';
+import { PendingActivitiesSweeper } from './pending-activities-sweeper.ts';
 import { PersistPipeline } from './persist-pipeline.ts';
 import { createLeadsWorker, type LeadJobResult } from './leads-worker.ts';
 import { WriteLanes } from './write-lanes.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 /**
- * Starts the leads worker, the outbox sweeper and the identity-claims check; `stop` lets
+ * Starts the leads worker, the outbox sweeper, the pending-activities expiry and the
+ * identity-claims check; `stop` lets
  * in-flight jobs finish (their batches are flushed at once), then closes Redis and PostgreSQL.
  */
 export async function startWorkerService(config: WorkerEnv, logger: Logger): Promise<RunningService> {
   const db = createDatabaseClient({
     databaseUrl: config.DATABASE_URL,
-    // One connection per write lane; the others are for the relay, the sweep and the claims.
+    // One connection per write lane; the others are for the relay, the sweeps and the claims.
     poolSize: config.WORKER_WRITE_LANES + 4,
     applicationName: 'leadrelay-worker',
   });
@@ -33,10 +42,18 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const claims = config.IDENTITY_CLAIMS_RESTORE
     ? new IdentityClaimKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX })
     : undefined;
-  const persister = new LeadPersister({ db });
+  const persister = new LeadPersister({ db, maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER });
+  const pendingSweeper = new PendingActivitiesSweeper({ db, ttlMs: config.WORKER_PENDING_ACTIVITIES_TTL, onExpired: recordPendingActivitiesExpired });
   const lanes = new WriteLanes(
     Array.from({ length: config.WORKER_WRITE_LANES }, () => {
-      const pipeline = new PersistPipeline({ persister, relay, claims, logger, onBatchPersisted: recordPersistBatch });
+      const pipeline = new PersistPipeline({
+        persister,
+        relay,
+        claims,
+        logger,
+        onBatchPersisted: recordPersistBatch,
+        onPendingDropped: recordPendingActivitiesDropped,
+      });
       return new Batcher<Submission, SubmissionOutcome>({
         maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
         maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
@@ -81,6 +98,14 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
       logger.warn({ err: error }, 'outbox sweep failed; retrying on the next interval');
     }
   });
+  const expirePending = singleFlight(async () => {
+    try {
+      const expired = await pendingSweeper.sweep();
+      if (expired > 0) logger.info({ expired }, 'pending activities expired: their leads were never stored');
+    } catch (error) {
+      logger.warn({ err: error }, 'pending activities sweep failed; retrying on the next interval');
+    }
+  });
   const checkClaims = singleFlight(async () => {
     if (!claims) return;
     try {
@@ -93,6 +118,9 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
 
   await sweep();
   const sweeper = setInterval(sweep, config.OUTBOX_SWEEP_INTERVAL);
+  // Not awaited: a backlog (the first start after an upgrade) is deleted in many small steps.
+  void expirePending();
+  const pendingExpirer = setInterval(expirePending, config.WORKER_PENDING_ACTIVITIES_SWEEP_INTERVAL);
   void checkClaims();
   const claimsChecker = setInterval(checkClaims, config.IDENTITY_CLAIMS_CHECK_INTERVAL);
   worker.run().catch((error: unknown) => logger.error({ err: error }, 'leads worker stopped'));
@@ -112,12 +140,14 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const stopOnce = async () => {
     await healthServer.close();
     clearInterval(sweeper);
+    clearInterval(pendingExpirer);
     clearInterval(claimsChecker);
+    pendingSweeper.close();
     // Takes no new jobs and waits for the active ones: their batches are flushed at once.
     const closing = worker.close();
     await lanes.close();
     await closing;
-    await Promise.all([sweep(), checkClaims()].map((running) => running.catch(() => undefined)));
+    await Promise.all([sweep(), expirePending(), checkClaims()].map((running) => running.catch(() => undefined)));
     await queues.close();
     workerConnection.disconnect();
     producerConnection.disconnect();

@@ -8,7 +8,7 @@ export {
 } from './database-client.ts';
 export type { StatementTransaction, StatementTransactionOptions } from './statement-transaction.ts';
 export type { DatabaseClient, DatabaseClientOptions, TransactionClient } from './database-client.ts';
-export { newTimeOrderedUuid } from './time-ordered-uuid.ts';
+export { newTimeOrderedUuid, timeOfTimeOrderedUuid } from './time-ordered-uuid.ts';
 export { dropDatabase, ensureDatabaseExists, maintenanceUrlFor } from './database-admin.ts';
 export { Prisma } from './generated/prisma/client.ts';
 export * from './generated/prisma/enums.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTimeOrderedUuid } from './time-ordered-uuid.ts';
+import { newTimeOrderedUuid, timeOfTimeOrderedUuid } from './time-ordered-uuid.ts';
 
 describe('newTimeOrderedUuid', () => {
   it('is a version 7 UUID', () => {
@@ -26,5 +26,16 @@ describe('newTimeOrderedUuid', () => {
 
   it('refuses a time it cannot carry', () => {
     for (const ms of [1.5, -1, 2 ** 48, Number.NaN]) expect(() => newTimeOrderedUuid(ms)).toThrow(RangeError);
+  });
+});
+
+describe('timeOfTimeOrderedUuid', () => {
+  it('reads the millisecond of a v7 id, in either case, and nothing from other versions', () => {
+    const at = Date.UTC(2026, 11, 2, 17, 0, 0, 5);
+    expect(timeOfTimeOrderedUuid(newTimeOrderedUuid(at))).toBe(at);
+    expect(timeOfTimeOrderedUuid(newTimeOrderedUuid(at).toUpperCase())).toBe(at);
+    expect(timeOfTimeOrderedUuid('0f8fad5b-d9cb-469f-a165-70867728950e')).toBeUndefined();
+    expect(timeOfTimeOrderedUuid('c232ab00-9414-11ec-b3c8-9f6bdeced846')).toBeUndefined();
+    expect(timeOfTimeOrderedUuid('00000000-0000-0000-0000-000000000000')).toBeUndefined();
   });
 });

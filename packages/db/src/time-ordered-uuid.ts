@@ -35,6 +35,16 @@ export function newTimeOrderedUuid(now: number = Date.now()): string {
   );
 }
 
+/**
+ * The millisecond a UUID version 7 carries, or undefined for any other UUID (a v4 is all random).
+ * Expects a UUID in its usual text form, as validated by the caller.
+ */
+export function timeOfTimeOrderedUuid(id: string): number | undefined {
+  if (id.length !== 36 || id[14] !== '7') return undefined;
+  const ms = Number.parseInt(`${id.slice(0, 8)}${id.slice(9, 13)}`, 16);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
 // The first 48 bits of the last id made, for the millisecond it was made in.
 let timePrefixOf = -1;
 let timePrefix = '';

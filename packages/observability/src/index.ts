@@ -7,6 +7,6 @@ export { httpMetrics, observeHttpRequest } from './metrics/http-metrics.ts';
 export type { HttpRequestSample } from './metrics/http-metrics.ts';
 export { observeEnqueue, queueDepthStates, reportQueueDepths } from './metrics/queue-metrics.ts';
 export type { QueueDepthSource } from './metrics/queue-metrics.ts';
-export { recordPersistBatch } from './metrics/worker-metrics.ts';
+export { recordPendingActivitiesExpired, recordPendingActivitiesDropped, recordPersistBatch } from './metrics/worker-metrics.ts';
 export { recordDeliveryAttempt } from './metrics/delivery-metrics.ts';
 export { recordRefusedLeadChange } from './metrics/lead-change-metrics.ts';

@@ -1,12 +1,14 @@
 import fp from 'fastify-plugin';
 import { IdentityClaims } from '../services/identity-claims.ts';
+import { IssuedLeadIds } from '../services/issued-lead-ids.ts';
 import { LeadAcceptance } from '../services/lead-acceptance.ts';
 import { LeadChangeRights } from '../services/lead-change-rights.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     leadAcceptance: LeadAcceptance;
-    leadChangeRights: LeadChangeRights;
+    /** Whether a lead id a partner names could have been issued by LeadRelay. */
+    issuedLeadIds: IssuedLeadIds;
   }
 }
 
@@ -14,8 +16,8 @@ export default fp(
   async (app) => {
     const claims = new IdentityClaims(app.redis, app.intakeConfig.QUEUE_PREFIX);
     const rights = new LeadChangeRights(app.db);
-    app.decorate('leadChangeRights', rights);
     app.decorate('leadAcceptance', new LeadAcceptance(claims, rights, app.queues, app.log));
+    app.decorate('issuedLeadIds', new IssuedLeadIds({ db: app.db }));
   },
   { name: 'lead-acceptance', dependencies: ['infrastructure'] },
 );

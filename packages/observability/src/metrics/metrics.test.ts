@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { httpMetrics } from './http-metrics.ts';
 import { observeEnqueue, reportQueueDepths } from './queue-metrics.ts';
-import { recordPersistBatch } from './worker-metrics.ts';
+import { recordPendingActivitiesExpired, recordPendingActivitiesDropped, recordPersistBatch } from './worker-metrics.ts';
 import { recordDeliveryAttempt } from './delivery-metrics.ts';
 import { metricsRegistry, scrapeMetrics } from './registry.ts';
 
@@ -17,6 +17,8 @@ describe('the process metrics registry', () => {
     httpMetrics.observeRequest({ method: 'POST', route: '/v1/leads/', statusCode: 202, durationMs: 12 });
     observeEnqueue('leads', 3, 4);
     recordPersistBatch(25, 80);
+    recordPendingActivitiesExpired(3);
+    recordPendingActivitiesDropped(2);
     recordDeliveryAttempt('3f1c2d4e-0000-4000-8000-000000000001', 'retrying', 1500);
 
     const body = await metricsRegistry.metrics();
@@ -26,6 +28,8 @@ describe('the process metrics registry', () => {
     expect(body).toContain('leadrelay_enqueue_duration_seconds_count{queue="leads"} 1');
     expect(body).toContain('leadrelay_worker_persist_batch_size_sum 25');
     expect(body).toContain('leadrelay_worker_persist_duration_seconds_sum 0.08');
+    expect(body).toContain('leadrelay_worker_pending_activities_expired_total 3');
+    expect(body).toContain('leadrelay_worker_pending_activities_dropped_total 2');
     expect(body).toContain('leadrelay_delivery_attempts_total{outcome="retrying"} 1');
     expect(body).toContain(
       'leadrelay_delivery_attempt_duration_seconds_bucket{le="2.5",destination_id="3f1c2d4e-0000-4000-8000-000000000001",outcome="retrying"} 1',

@@ -1,4 +1,4 @@
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from './registry.ts';
 
 const persistBatchSize = new Histogram({
@@ -19,4 +19,26 @@ const persistDurationSeconds = new Histogram({
 export function recordPersistBatch(size: number, durationMs: number): void {
   persistBatchSize.observe(size);
   persistDurationSeconds.observe(durationMs / 1000);
+}
+
+const pendingActivitiesExpiredTotal = new Counter({
+  name: 'leadrelay_worker_pending_activities_expired_total',
+  help: 'Pending activities (submissions for a lead not stored) deleted because their lead did not arrive within WORKER_PENDING_ACTIVITIES_TTL',
+  registers: [metricsRegistry],
+});
+
+const pendingActivitiesDroppedTotal = new Counter({
+  name: 'leadrelay_worker_pending_activities_dropped_total',
+  help: 'Activity submissions for a lead not stored that were dropped: their partner had WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER pending already',
+  registers: [metricsRegistry],
+});
+
+/** Counts pending activity submissions that expired. */
+export function recordPendingActivitiesExpired(count: number): void {
+  pendingActivitiesExpiredTotal.inc(count);
+}
+
+/** Counts activity submissions dropped because their partner had too many pending. */
+export function recordPendingActivitiesDropped(count: number): void {
+  pendingActivitiesDroppedTotal.inc(count);
 }

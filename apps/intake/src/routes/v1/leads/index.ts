@@ -30,6 +30,9 @@ const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
     if (tooLarge) throw new AppError('validation_failed', 'the activities are invalid', [tooLarge]);
     const activities = normalizeActivities(request.body.activities);
     const answer = await app.answerIdempotently(request, reply, async () => {
+      // Activities for a lead still being stored wait for it in the worker; for an id LeadRelay
+      // never issued they would wait in vain.
+      if (!(await app.issuedLeadIds.couldHaveIssued(request.params.leadId))) throw new AppError('not_found', 'no such lead');
       await app.leadAcceptance.acceptActivities(request.params.leadId, activities, request.body, {
         partnerId: request.partner.id,
         route: 'POST /v1/leads/:leadId/activities',

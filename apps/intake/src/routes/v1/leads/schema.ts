@@ -94,6 +94,7 @@ export const appendActivitiesSchema = {
     400: ErrorBodySchema,
     401: ErrorBodySchema,
     403: ErrorBodySchema,
+    404: ErrorBodySchema.describe('No such lead: the id is not one LeadRelay issued (a v4 id of no stored lead, a v7 id from the future)'),
     409: ErrorBodySchema,
     413: ErrorBodySchema,
     415: ErrorBodySchema,
