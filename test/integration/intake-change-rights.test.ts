@@ -70,8 +70,27 @@ describe('what a partner may change', () => {
     const created = await submit(owner, { email: 'inflight@example.com', firstName: 'First' }, false);
     const updated = await submit(owner, { email: 'inflight@example.com', firstName: 'Second' }, true);
     expect(updated).toMatchObject({ status: 'updated', leadId: created.leadId });
+    // Activities for the lead still on its way: intake cannot tell whose it is, the worker does.
+    for (const partner of [stranger, owner]) {
+      const answer = await harness.app.inject({
+        method: 'POST',
+        url: `/v1/leads/${created.leadId}/activities`,
+        headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ activities: [{ type: 'note', description: `from ${partner.slug}` }] }),
+      });
+      expect(answer.statusCode).toBe(202);
+    }
     await harness.startWorker();
-    expect((await storedLead(created.leadId, 2)).first_name).toBe('Second');
+    expect((await storedLead(created.leadId, 3)).first_name).toBe('Second');
+    const activities = await waitFor(async () => {
+      const rows = await harness.sql.query<{ description: string }>('SELECT description FROM activities WHERE lead_id = $1', [created.leadId]);
+      return rows.rowCount === 1 ? rows.rows : undefined;
+    }, { description: "the owner's activity stored" });
+    expect(activities.map((row) => row.description)).toEqual(['from owner']);
+    await waitFor(async () => {
+      const metric = await metricsRegistry.getSingleMetric('leadrelay_lead_changes_refused_total')?.get();
+      return metric?.values.some((value) => value.labels.stage === 'worker' && value.value === 1);
+    }, { description: "the stranger's activities counted as refused by the worker" });
   });
 
   it("answers another partner's update as a duplicate, changes nothing, and counts it", async () => {

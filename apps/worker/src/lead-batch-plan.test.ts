@@ -14,7 +14,7 @@ function state(overrides: Partial<StoredState> = {}): StoredState {
     processed: new Map(),
     aliases: new Map(),
     leads: [],
-    partners: new Map([[partnerId, { id: partnerId, slug: 'acme', name: 'Acme', siteUuid: randomUUID(), siteDomain: 'acme.example', siteLoginUrl: 'https://acme.example/{leadId}', leadRole: 'Buyer' }]]),
+    partners: new Map([[partnerId, { id: partnerId, slug: 'acme', name: 'Acme', siteUuid: randomUUID(), siteDomain: 'acme.example', siteLoginUrl: 'https://acme.example/{leadId}', leadRole: 'Buyer', changeScope: 'own' as const }]]),
     pending: [],
     ...overrides,
   };

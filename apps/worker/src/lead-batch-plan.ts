@@ -23,6 +23,8 @@ export interface PartnerSettings {
   siteDomain: string;
   siteLoginUrl: string;
   leadRole: string;
+  /** `any`: it may add activities to leads other partners created. */
+  changeScope: 'own' | 'any';
 }
 
 /** A stored lead and its row version (`xmin`), so an update fails if someone changed it since. */
@@ -115,6 +117,8 @@ export class LeadBatchPlan {
   /** Events of this batch and events an earlier run committed but did not enqueue. */
   readonly eventIdsToEnqueue: string[] = [];
   readonly claimRepairs: ClaimRepair[] = [];
+  /** Activities refused because their partner may not change the lead they name (ids only). */
+  readonly refusedChanges: { partnerId: string; submissionId: string; route: string }[] = [];
 
   readonly #now: Date;
   readonly #stored: StoredState;
@@ -245,7 +249,7 @@ export class LeadBatchPlan {
   #appendActivities(index: number, { payload }: AppendActivitiesSubmission): void {
     const target = this.#resolve(payload.leadId);
     if (target) {
-      this.#settle([index], payload.submissionId, this.#applyActivities(target, payload));
+      this.#settle([index], payload.submissionId, this.#mayChange(target, payload) ? this.#applyActivities(target, payload) : this.#refuseChange(target, payload));
       return;
     }
     const entry = this.#pendingBySubmission.get(payload.submissionId) ?? this.#addPending(payload, new Date(payload.receivedAt), false);
@@ -274,8 +278,24 @@ export class LeadBatchPlan {
       if (this.#stored.processed.has(submissionId) || !this.#stored.partners.has(partnerId)) continue;
       this.#pendingBySubmission.delete(submissionId);
       if (entry.stored) this.writes.pendingDeletes.push(submissionId);
-      this.#settle(entry.indexes, submissionId, this.#applyActivities(target, entry.payload));
+      const outcome = this.#mayChange(target, entry.payload) ? this.#applyActivities(target, entry.payload) : this.#refuseChange(target, entry.payload);
+      this.#settle(entry.indexes, submissionId, outcome);
     }
+  }
+
+  /**
+   * Partners are strangers: activities change a lead only when intake found the partner allowed
+   * (`changeAllowed`), or the partner created the lead, or may change any lead. Intake could not
+   * tell for a lead it had not stored yet; this is where those are decided.
+   */
+  #mayChange(target: LeadState, payload: AppendActivitiesPayload): boolean {
+    return payload.changeAllowed === true || target.row.partnerId === payload.partnerId || this.#stored.partners.get(payload.partnerId)?.changeScope === 'any';
+  }
+
+  /** Nothing is written for refused activities; the partner was answered 202 long ago. */
+  #refuseChange(target: LeadState, payload: AppendActivitiesPayload): SubmissionOutcome {
+    this.refusedChanges.push({ partnerId: payload.partnerId, submissionId: payload.submissionId, route: payload.route });
+    return { status: 'dropped', leadId: target.row.id, reason: `partner ${payload.partnerId} may not change lead ${target.row.id}` };
   }
 
   #addPending(payload: AppendActivitiesPayload, receivedAt: Date, stored: boolean): PendingEntry {

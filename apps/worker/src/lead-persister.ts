@@ -41,6 +41,8 @@ export interface PersistResult {
   claimRepairs: ClaimRepair[];
   /** Activities for a lead not stored, dropped because their partner had too many pending. */
   droppedPending: { partnerId: string; submissionId: string }[];
+  /** Activities refused because their partner may not change the lead they name. */
+  refusedChanges: LeadBatchPlan['refusedChanges'];
   /** Where the transaction's time went, for debug logs. */
   phasesMs: { read: number; plan: number; write: number };
 }
@@ -106,6 +108,7 @@ export class LeadPersister {
       eventIdsToEnqueue: plan.eventIdsToEnqueue,
       claimRepairs: plan.claimRepairs,
       droppedPending,
+      refusedChanges: plan.refusedChanges,
       phasesMs: { read: Math.round(readAt - startedAt), plan: Math.round(plannedAt - readAt), write: Math.round(performance.now() - plannedAt) },
     };
   }
@@ -200,7 +203,7 @@ export class LeadPersister {
       ...pending.map((entry) => entry.payload.partnerId),
     ]);
     const partnerRows = await tx.query<PartnerSettings>(Prisma.sql`
-      SELECT id, slug, name, site_uuid AS "siteUuid", site_domain AS "siteDomain", site_login_url AS "siteLoginUrl", lead_role AS "leadRole"
+      SELECT id, slug, name, site_uuid AS "siteUuid", site_domain AS "siteDomain", site_login_url AS "siteLoginUrl", lead_role AS "leadRole", change_scope::text AS "changeScope"
       FROM partners WHERE id = ANY(${partnerIds}::uuid[])`);
     const partners = new Map(partnerRows.map((partner) => [partner.id, partner]));
 

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { Logger } from '@leadrelay/observability';
+import { recordRefusedLeadChange, type Logger } from '@leadrelay/observability';
 import { classifyDatabaseError, describeDatabaseError } from './database-error.ts';
 import type { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import type { LeadPersister, PersistResult } from './lead-persister.ts';
@@ -92,6 +92,10 @@ export class PersistPipeline {
           this.#options.logger.warn({ partnerId, submissionId }, 'activities dropped: their lead is not stored and the partner has too many pending already');
         }
         this.#options.onPendingDropped?.(result.droppedPending.length);
+      }
+      for (const { partnerId, submissionId, route } of result.refusedChanges) {
+        this.#options.logger.warn({ partnerId, submissionId }, "activities dropped: the partner may not change another partner's lead");
+        recordRefusedLeadChange(route, 'worker');
       }
       return result;
     });

@@ -24,7 +24,8 @@ export interface AppendActivitiesSubmission {
  * - `rejected`: can never be stored (e.g. its partner does not exist); the job fails for good.
  * - `dropped`: activities for a lead not stored, whose partner has as many pending as it may
  *   (WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER): nothing is written, and the job completes (the
- *   partner was answered long ago; retrying would not make room).
+ *   partner was answered long ago; retrying would not make room); or activities for a lead their
+ *   partner may not change (another partner's, see LeadBatchPlan's #mayChange).
  */
 export type SubmissionOutcome =
   | {

@@ -100,6 +100,12 @@ export const AppendActivitiesPayload = z.object({
   ...SubmissionFields,
   leadId: z.uuid(),
   activities: z.array(NormalizedActivityPayload).min(1),
+  /**
+   * Intake found the lead stored and the partner allowed to change it (see LeadChangeRights). Absent
+   * when the lead was not stored yet: the worker then applies the activities only if the partner
+   * created the lead or may change any lead.
+   */
+  changeAllowed: z.boolean().optional(),
 });
 export type AppendActivitiesPayload = z.infer<typeof AppendActivitiesPayload>;
 

@@ -242,12 +242,14 @@ export class LeadAcceptance {
     raw: unknown,
     context: Omit<AcceptanceContext, 'onDuplicate'>,
   ): Promise<void> {
-    if (context.mayChangeAnyLead !== true) {
+    let changeAllowed = context.mayChangeAnyLead === true;
+    if (!changeAllowed) {
       const [standing] = await this.rights.standings([{ leadId, partnerId: context.partnerId }]);
       if (standing!.stored && !standing!.own) {
         this.rights.refused(context.route);
         return;
       }
+      changeAllowed = standing!.own;
     }
     const submissionId = newTimeOrderedUuid();
     try {
@@ -262,6 +264,7 @@ export class LeadAcceptance {
           raw,
           leadId,
           activities,
+          ...(changeAllowed ? { changeAllowed } : {}),
         },
         { jobId: jobIdFor('submission', submissionId) },
       );
