@@ -1,34 +1,22 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase, ensureDatabaseExists } from '@leadrelay/db';
-import { databaseUrlFor } from '../support/test-database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../support/migration-database.ts';
 
-const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
 const outboxMigration = '20261130040000_outbox_entries';
-
-const migrationSql = (name: string) => readFile(join(migrationsDirectory, name, 'migration.sql'), 'utf8');
 
 // An upgrade must not lose an event that was committed but not yet in Redis when it ran.
 describe(`migration ${outboxMigration}`, () => {
-  const databaseUrl = databaseUrlFor(`leadrelay_test_migration_${randomBytes(6).toString('hex')}`);
-  const sql = new pg.Client({ connectionString: databaseUrl });
+  let database: DatabaseBeforeMigration;
+  let sql: pg.Client;
 
   beforeAll(async () => {
-    await ensureDatabaseExists(databaseUrl);
-    await sql.connect();
-    // The schema as the migrations before this one left it.
-    const names = (await readdir(migrationsDirectory)).filter((name) => /^\d{14}_/.test(name)).sort();
-    expect(names).toContain(outboxMigration);
-    for (const name of names.slice(0, names.indexOf(outboxMigration))) await sql.query(await migrationSql(name));
+    database = await databaseBeforeMigration(outboxMigration);
+    sql = database.sql;
   });
 
   afterAll(async () => {
-    await sql.end();
-    await dropDatabase(databaseUrl);
+    await database?.drop();
   });
 
   it('puts the events not enqueued yet on the outbox list, and only those', async () => {
@@ -48,7 +36,7 @@ describe(`migration ${outboxMigration}`, () => {
       [enqueued, waiting, leadId],
     );
 
-    await sql.query(await migrationSql(outboxMigration));
+    await database.applyMigration();
 
     const entries = await sql.query<{ event_id: string; same_time: boolean }>(
       `SELECT entry.event_id, entry.created_at = event.created_at AS same_time

@@ -1,34 +1,22 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase, ensureDatabaseExists } from '@leadrelay/db';
-import { databaseUrlFor } from '../support/test-database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../support/migration-database.ts';
 
-const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
 const partnerMigration = '20261202170000_pending_submissions_partner_and_expiry';
-
-const migrationSql = (name: string) => readFile(join(migrationsDirectory, name, 'migration.sql'), 'utf8');
 
 // An upgrade keeps the activities already waiting, each under the partner that sent it.
 describe(`migration ${partnerMigration}`, () => {
-  const databaseUrl = databaseUrlFor(`leadrelay_test_migration_${randomBytes(6).toString('hex')}`);
-  const sql = new pg.Client({ connectionString: databaseUrl });
+  let database: DatabaseBeforeMigration;
+  let sql: pg.Client;
 
   beforeAll(async () => {
-    await ensureDatabaseExists(databaseUrl);
-    await sql.connect();
-    // The schema as the migrations before this one left it.
-    const names = (await readdir(migrationsDirectory)).filter((name) => /^\d{14}_/.test(name)).sort();
-    expect(names).toContain(partnerMigration);
-    for (const name of names.slice(0, names.indexOf(partnerMigration))) await sql.query(await migrationSql(name));
+    database = await databaseBeforeMigration(partnerMigration);
+    sql = database.sql;
   });
 
   afterAll(async () => {
-    await sql.end();
-    await dropDatabase(databaseUrl);
+    await database?.drop();
   });
 
   it('gives every pending submission the partner its payload names, and makes the column required', async () => {
@@ -45,7 +33,7 @@ describe(`migration ${partnerMigration}`, () => {
       );
     }
 
-    await sql.query(await migrationSql(partnerMigration));
+    await database.applyMigration();
 
     const migrated = await sql.query<{ id: string; partner_id: string }>('SELECT id, partner_id FROM pending_submissions ORDER BY id');
     expect(migrated.rows).toEqual(rows.map((row) => ({ id: row.id, partner_id: row.partnerId })).sort((a, b) => a.id.localeCompare(b.id)));
