@@ -21,6 +21,11 @@ export const IntakeEnvSchema = z
     INTAKE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
     /** How long a partner's settings are cached before intake reads them again. */
     PARTNER_CACHE_TTL: durationMsFromEnv.default(5_000),
+    /**
+     * While PostgreSQL is unreachable, how old a known partner's cached settings may be and still
+     * be used (its leads only need Redis); past it, and for keys or slugs not cached, intake answers 503.
+     */
+    PARTNER_CACHE_MAX_STALE: durationMsFromEnv.default(600_000),
     /** How far a hotwire MD5 signature's timestamp may be from our clock, either way. */
     HOTWIRE_SIGNATURE_WINDOW: durationMsFromEnv.default(300_000),
     /** Requests a minute per partner when the partner sets no limit of its own. */
