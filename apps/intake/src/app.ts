@@ -29,7 +29,18 @@ export interface BuildIntakeAppOptions {
 /** The intake HTTP service, with every plugin and route registered; `server.ts` only listens. */
 export async function buildIntakeApp({ config, logger }: BuildIntakeAppOptions): Promise<FastifyInstance> {
   // Answers are counted here; /metrics is served on INTAKE_METRICS_PORT (server.ts), not to partners.
-  const app = await createHttpApp({ logger, bodyLimitBytes: config.INTAKE_BODY_LIMIT_BYTES, metrics: httpMetrics, serveMetrics: false });
+  const app = await createHttpApp({
+    logger,
+    bodyLimitBytes: config.INTAKE_BODY_LIMIT_BYTES,
+    metrics: httpMetrics,
+    serveMetrics: false,
+    connectionLimits: {
+      headersTimeoutMs: config.INTAKE_HEADERS_TIMEOUT,
+      requestTimeoutMs: config.INTAKE_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: config.INTAKE_KEEP_ALIVE_TIMEOUT,
+      maxConnections: config.INTAKE_MAX_CONNECTIONS,
+    },
+  });
   // Before every route: only routes registered after it are in the OpenAPI document.
   await app.register(openapi);
   await app.register(infrastructure, { config });

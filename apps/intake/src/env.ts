@@ -6,6 +6,9 @@ import {
   portFromEnv,
   refineProductionSecrets,
 } from '@leadrelay/config';
+import { defaultHttpConnectionLimits } from '@leadrelay/http-kit';
+
+const positiveDurationMs = durationMsFromEnv.refine((ms) => ms > 0, 'must be longer than 0');
 
 export const IntakeEnvSchema = z
   .object({
@@ -19,14 +22,36 @@ export const IntakeEnvSchema = z
     INTAKE_METRICS_PORT: portFromEnv.default(3004),
     /** Largest request body accepted, in bytes (default 1 MiB). */
     INTAKE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+    /**
+     * Time a client has to send a request's headers, and its whole request (body included): a
+     * partner behind a slow network gets this long, a client that trickles bytes to hold a
+     * connection is answered 408 and cut off. Not the time intake takes to answer.
+     */
+    INTAKE_HEADERS_TIMEOUT: positiveDurationMs.default(defaultHttpConnectionLimits.headersTimeoutMs),
+    INTAKE_REQUEST_TIMEOUT: positiveDurationMs.default(defaultHttpConnectionLimits.requestTimeoutMs),
+    /** How long an idle keep-alive connection is kept for the partner's next request. */
+    INTAKE_KEEP_ALIVE_TIMEOUT: positiveDurationMs.default(defaultHttpConnectionLimits.keepAliveTimeoutMs),
+    /** Connections one intake process holds at most (idle keep-alive ones included); more are closed at once. */
+    INTAKE_MAX_CONNECTIONS: z.coerce.number().int().positive().default(defaultHttpConnectionLimits.maxConnections),
     /** How long a partner's settings are cached before intake reads them again. */
     PARTNER_CACHE_TTL: durationMsFromEnv.default(5_000),
+    /**
+     * While PostgreSQL is unreachable, how old a known partner's cached settings may be and still
+     * be used (its leads only need Redis); past it, and for keys or slugs not cached, intake answers 503.
+     */
+    PARTNER_CACHE_MAX_STALE: durationMsFromEnv.default(600_000),
     /** How far a hotwire MD5 signature's timestamp may be from our clock, either way. */
     HOTWIRE_SIGNATURE_WINDOW: durationMsFromEnv.default(300_000),
     /** Requests a minute per partner when the partner sets no limit of its own. */
     DEFAULT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
   })
-  .superRefine((env, ctx) => refineProductionSecrets(env, ctx, ['SECRET_ENCRYPTION_KEY']));
+  .superRefine((env, ctx) => {
+    refineProductionSecrets(env, ctx, ['SECRET_ENCRYPTION_KEY']);
+    // Node refuses a headers timeout longer than the request timeout (the headers are part of it).
+    if (env.INTAKE_HEADERS_TIMEOUT > env.INTAKE_REQUEST_TIMEOUT) {
+      ctx.addIssue({ code: 'custom', path: ['INTAKE_HEADERS_TIMEOUT'], message: 'must not be longer than INTAKE_REQUEST_TIMEOUT' });
+    }
+  });
 
 export type IntakeEnv = z.output<typeof IntakeEnvSchema>;
 

@@ -6,6 +6,8 @@ export {
   withStatementTransaction,
   withTransaction,
 } from './database-client.ts';
+export { classifyDatabaseError, describeDatabaseError, isDatabaseUnavailableError } from './database-error.ts';
+export type { DatabaseErrorKind } from './database-error.ts';
 export type { StatementTransaction, StatementTransactionOptions } from './statement-transaction.ts';
 export type { DatabaseClient, DatabaseClientOptions, TransactionClient } from './database-client.ts';
 export { newTimeOrderedUuid, timeOfTimeOrderedUuid } from './time-ordered-uuid.ts';

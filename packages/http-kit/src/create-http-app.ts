@@ -4,6 +4,40 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { errorHandlerPlugin } from './error-handler.ts';
 import { httpMetricsPlugin, type HttpMetrics } from './http-metrics.ts';
 
+/** How long a client may take to send a request, and how many connections a process holds. */
+export interface HttpConnectionLimits {
+  /** Time to receive a request's headers (Node's `headersTimeout`); past it the answer is 408 and the connection closed. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (`requestTimeout`), 408 past it; not the time we take to answer. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open for the client's next request. */
+  keepAliveTimeoutMs: number;
+  /** Connections one process holds at most; one more is closed as soon as it is accepted. */
+  maxConnections: number;
+}
+
+/**
+ * Every app's unless it sets its own (intake does, from its environment). Without them Node kept
+ * a connection that sent its headers one byte a second for 82 s (Fastify turns `requestTimeout`
+ * off) and accepted connections without limit.
+ */
+export const defaultHttpConnectionLimits: HttpConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  // Longer than the 60 s idle timeout of common load balancers, so they never reuse a connection we are closing.
+  keepAliveTimeoutMs: 72_000,
+  maxConnections: 10_000,
+};
+
+/**
+ * Node checks the header and request timeouts only this often (its default is 30 s, which let a
+ * 10 s headers timeout run to 40 s); each check walks the open connections, cheap at this rate.
+ */
+const connectionsCheckingIntervalMs = 1_000;
+
+/** Refused connections are logged at most this often, with how many there were. */
+const droppedConnectionsLogIntervalMs = 60_000;
+
 export interface CreateHttpAppOptions {
   logger: FastifyBaseLogger;
   /** Largest request body, in bytes. */
@@ -15,6 +49,8 @@ export interface CreateHttpAppOptions {
    * serves it on an internal one instead. True by default.
    */
   serveMetrics?: boolean;
+  /** Defaults to defaultHttpConnectionLimits. */
+  connectionLimits?: HttpConnectionLimits;
 }
 
 /** pino loggers can tell; a logger that cannot is asked to write every line, as before. */
@@ -38,10 +74,22 @@ function requestIdFor(header: string | string[] | undefined): string {
  * request has an id (the caller's `X-Request-Id` when it is short and plain, see `requestIdFor`),
  * one error handler.
  */
-export async function createHttpApp({ logger, bodyLimitBytes, metrics, serveMetrics = true }: CreateHttpAppOptions): Promise<FastifyInstance> {
+export async function createHttpApp({
+  logger,
+  bodyLimitBytes,
+  metrics,
+  serveMetrics = true,
+  connectionLimits = defaultHttpConnectionLimits,
+}: CreateHttpAppOptions): Promise<FastifyInstance> {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections } = connectionLimits;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: bodyLimitBytes,
+    // Node's own: Fastify sets the request and keep-alive timeouts on the server after creating it,
+    // and has no option for the headers timeout or the checking interval.
+    http: { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: connectionsCheckingIntervalMs },
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
     // Fastify would take the header as it is; genReqId decides instead.
     requestIdHeader: false,
     genReqId: (request) => requestIdFor(request.headers['x-request-id']),
@@ -49,6 +97,18 @@ export async function createHttpApp({ logger, bodyLimitBytes, metrics, serveMetr
     // email and name in the query string: we log requests ourselves, path only.
     // (The top-level `disableRequestLogging` is deprecated in Fastify 5 and gone in 6.)
     logController: new LogController({ disableRequestLogging: true }),
+  });
+  // Fastify has no option for it; past it Node closes new connections at once (its 'drop' event).
+  app.server.maxConnections = maxConnections;
+  let droppedConnections = 0;
+  let droppedLoggedAtMs = 0;
+  app.server.on('drop', () => {
+    droppedConnections += 1;
+    const nowMs = Date.now();
+    if (nowMs - droppedLoggedAtMs < droppedConnectionsLogIntervalMs) return;
+    app.log.warn({ droppedConnections, maxConnections }, 'connections refused: the process holds as many as it may');
+    droppedConnections = 0;
+    droppedLoggedAtMs = nowMs;
   });
   // A callback hook (no promise per request), and nothing built when info lines are not written.
   app.addHook('onResponse', (request, reply, done) => {

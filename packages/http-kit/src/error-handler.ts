@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { isDatabaseUnavailableError } from '@leadrelay/db';
 import { AppError, errorBody, errorStatusByCode, type ErrorCode, type ErrorDetail } from './app-error.ts';
 import { ContractError } from './contract-error.ts';
 
@@ -13,6 +14,17 @@ const fastifyErrorCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'validation_failed',
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
 };
+
+/**
+ * True when the error, or one it was caused by, says PostgreSQL cannot be reached: a request
+ * that failed on it may succeed later, so it is a 503 ("retry"), never a 500.
+ */
+function causedByDatabaseOutage(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (isDatabaseUnavailableError(current)) return true;
+  }
+  return false;
+}
 
 function validationDetails(error: FastifyError): ErrorDetail[] {
   return (error.validation ?? []).map((issue) => {
@@ -53,7 +65,7 @@ export const errorHandlerPlugin = fp(
         return reply.status(status).send(errorBody('bad_request', error.message));
       }
       request.log.error({ err: error }, 'request failed');
-      if (status === 503) {
+      if (status === 503 || causedByDatabaseOutage(error)) {
         return reply.status(503).send(errorBody('service_unavailable', 'the service is unavailable, retry later'));
       }
       return reply.status(500).send(errorBody('internal', 'internal error'));
