@@ -134,6 +134,8 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
         DISPATCHER_CONCURRENCY: String(concurrency),
         // The receiver is on loopback.
         ALLOW_PRIVATE_DESTINATIONS: 'true',
+        // The bench's Redis need not keep its data (the machine's runs without AOF); nothing here must survive it.
+        ALLOW_VOLATILE_REDIS: 'true',
       },
       port,
     );

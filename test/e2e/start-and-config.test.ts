@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '@leadrelay/db';
 import { freePort } from '../support/free-port.ts';
+import { PrivateRedis } from '../support/private-redis.ts';
 import { databaseUrlFor } from '../support/test-database.ts';
 import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../support/test-redis.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -102,5 +103,39 @@ describe('starting LeadRelay', () => {
     expect(postgresDown.code).not.toBe(0);
     expect(postgresDown.stderr.trim().split('\n')).toHaveLength(1);
     expect(postgresDown.stderr).toContain(`PostgreSQL is not reachable at postgresql://postgres:***@127.0.0.1:${deadPort}/leadrelay`);
+  });
+
+  it('refuses in production, in one line, a Redis that can lose acknowledged leads, unless ALLOW_VOLATILE_REDIS=true', async () => {
+    const volatileRedis = new PrivateRedis(['--appendonly', 'no']);
+    await volatileRedis.start();
+    try {
+      const production = {
+        NODE_ENV: 'production',
+        REDIS_URL: volatileRedis.url,
+        SECRET_ENCRYPTION_KEY: 'e2e-only-secret-encryption-key-0123456789',
+        ADMIN_TOKEN: 'e2e-only-admin-token-0123456789',
+      };
+      const apps = ['intake', 'worker', 'dispatcher', 'admin'];
+      const refused = await Promise.all(apps.map((app) => run(`apps/${app}/src/server.ts`, production).finished));
+      refused.forEach((result, index) => {
+        expect(result.code, apps[index]).toBe(1);
+        expect(result.stderr.trim().split('\n'), apps[index]).toHaveLength(1);
+        expect(result.stderr).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:\d+ can lose acknowledged leads: AOF is off \(appendonly no\);/);
+      });
+
+      // Accepted: the check warns and start-up goes on, here to PostgreSQL, which is not there.
+      const deadPort = await freePort();
+      const allowed = await run('apps/worker/src/server.ts', {
+        ...production,
+        ALLOW_VOLATILE_REDIS: 'true',
+        DATABASE_URL: `postgresql://postgres@127.0.0.1:${deadPort}/leadrelay`,
+      }).finished;
+      expect(allowed.stderr).toContain('PostgreSQL is not reachable');
+      const warnings = allowed.stdout.split('\n').filter((line) => line.includes('can lose acknowledged leads'));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40, msg: expect.stringContaining('started anyway: ALLOW_VOLATILE_REDIS=true') });
+    } finally {
+      await volatileRedis.destroy();
+    }
   });
 });

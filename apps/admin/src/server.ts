@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
 import { buildAdminApp } from './app.ts';
 import { loadAdminEnv } from './env.ts';
@@ -14,6 +14,7 @@ await runService({
   log: logger,
   start: async () => {
     await checkRedisReachable(config.REDIS_URL);
+    await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     const app = await buildAdminApp({ config, logger: logger as FastifyBaseLogger });
     await app.listen({ port: config.ADMIN_PORT, host: config.ADMIN_HOST });

@@ -1,4 +1,4 @@
-import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
 import { loadDispatcherEnv } from './env.ts';
 import { startDispatcherService } from './dispatcher-service.ts';
@@ -10,6 +10,7 @@ await runService({
   log: logger,
   start: async () => {
     await checkRedisReachable(config.REDIS_URL);
+    await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     return startDispatcherService(config, logger);
   },

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, httpMetrics, wantsPrettyLogs } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { buildIntakeApp } from './app.ts';
@@ -12,6 +12,7 @@ await runService({
   log: logger,
   start: async () => {
     await checkRedisReachable(config.REDIS_URL);
+    await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     const app = await buildIntakeApp({ config, logger: logger as FastifyBaseLogger });
     await app.listen({ port: config.INTAKE_PORT, host: config.INTAKE_HOST });

@@ -1,4 +1,4 @@
-import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
 import { loadWorkerEnv } from './env.ts';
 import { startWorkerService } from './worker-service.ts';
@@ -11,6 +11,7 @@ await runService({
   shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT,
   start: async () => {
     await checkRedisReachable(config.REDIS_URL);
+    await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     return startWorkerService(config, logger);
   },

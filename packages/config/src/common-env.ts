@@ -49,6 +49,11 @@ export const commonEnvShape = {
    * Required in production; development uses a fixed, public one.
    */
   SECRET_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * `true` lets a production process start on a Redis that can lose acknowledged leads (no AOF,
+   * or an eviction policy other than noeviction); start-up refuses one otherwise.
+   */
+  ALLOW_VOLATILE_REDIS: booleanFromEnv.default(false),
 } as const;
 
 /** Public on purpose: only for development and tests, where secrets are throwaway. */

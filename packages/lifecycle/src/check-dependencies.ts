@@ -2,29 +2,41 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { redactUrlPassword } from '@leadrelay/config';
 
-/** Thrown at start-up when Redis or PostgreSQL cannot be reached; its message is one line. */
-export class DependencyUnavailableError extends Error {
+/** A start-up check that stops the process; its message is the one line the process prints before exiting. */
+export class StartupCheckError extends Error {
+  override readonly name: string = 'StartupCheckError';
+}
+
+/** Thrown at start-up when Redis or PostgreSQL cannot be reached. */
+export class DependencyUnavailableError extends StartupCheckError {
   override readonly name = 'DependencyUnavailableError';
 }
 
 const howToStart =
   'start it (docker compose -f docker/compose.yaml up -d redis postgres, or the machine\'s own service) or set';
 
-export async function checkRedisReachable(redisUrl: string, timeoutMs = 3_000): Promise<void> {
+/** A connection for one check: no retries, no offline queue, every command bounded by `timeoutMs`. */
+export function checkConnection(redisUrl: string, timeoutMs: number): Redis {
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
   redis.on('error', () => {});
+  return redis;
+}
+
+export async function checkRedisReachable(redisUrl: string, timeoutMs = 3_000): Promise<void> {
+  const redis = checkConnection(redisUrl, timeoutMs);
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     throw new DependencyUnavailableError(
-      `Redis is not reachable at ${redactUrlPassword(redisUrl)} (${describe(error)}): ${howToStart} REDIS_URL`,
+      `Redis is not reachable at ${redactUrlPassword(redisUrl)} (${describeError(error)}): ${howToStart} REDIS_URL`,
     );
   } finally {
     redis.disconnect();
@@ -39,14 +51,14 @@ export async function checkPostgresReachable(databaseUrl: string, timeoutMs = 3_
     await client.query('SELECT 1');
   } catch (error) {
     throw new DependencyUnavailableError(
-      `PostgreSQL is not reachable at ${redactUrlPassword(databaseUrl)} (${describe(error)}): ${howToStart} DATABASE_URL`,
+      `PostgreSQL is not reachable at ${redactUrlPassword(databaseUrl)} (${describeError(error)}): ${howToStart} DATABASE_URL`,
     );
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = (error instanceof Error ? error.message.split('\n')[0] : String(error)) ?? '';
   return code && !message.includes(code) ? `${code}: ${message}` : message || 'no answer';

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from './check-dependencies.ts';
+import { StartupCheckError } from './check-dependencies.ts';
 
 export interface RunningService {
   /** Stops taking work, finishes or hands back what is in flight, closes connections. */
@@ -6,7 +6,7 @@ export interface RunningService {
 }
 
 export interface RunServiceOptions {
-  /** Starts the service; a DependencyUnavailableError ends the process with its one line. */
+  /** Starts the service; a StartupCheckError (e.g. Redis unreachable) ends the process with its one line. */
   start(): Promise<RunningService>;
   /** After this the process exits even if stopping has not finished. */
   shutdownTimeoutMs?: number;
@@ -22,7 +22,7 @@ export async function runService({ start, shutdownTimeoutMs = 15_000, log }: Run
   try {
     service = await start();
   } catch (error) {
-    if (error instanceof DependencyUnavailableError) {
+    if (error instanceof StartupCheckError) {
       process.stderr.write(`${error.message}\n`);
     } else {
       log.error(error, 'failed to start');

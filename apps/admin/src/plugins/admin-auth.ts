@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@leadrelay/http-kit';
+import { InProcessWindowCounters } from '../services/in-process-window-counters.ts';
 
 /** Failed admin logins one client IP may make per window before it is answered 429. */
 export const adminAuthFailureLimit = 20;
@@ -38,21 +39,45 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * Only failures are counted, in Redis so that every admin instance agrees. A correct token is
  * never refused, even from an IP over the limit: the token has at least 16 characters, so 20
  * guesses a minute cannot find it, and an attacker sharing an operator's IP cannot lock them out.
+ * While Redis cannot count (down, or answering errors) failures are counted in this process with
+ * the same limit and window, so guesses are still answered 401 and 429, never 500 and never
+ * unlimited; each instance then limits on its own until Redis answers again.
  */
 export default fp(
   async (app) => {
     const expected = digest(app.adminConfig.ADMIN_TOKEN);
     const keyPrefix = `${app.adminConfig.QUEUE_PREFIX}:admin-auth-failures:`;
     const isAdminToken = (presented: string) => timingSafeEqual(digest(presented), expected);
+    const inProcessFailures = new InProcessWindowCounters(adminAuthFailureWindowMs);
+    let countingInProcess = false;
 
-    /** Failures so far in the IP's current window, and the milliseconds left in it. */
-    async function countFailure(ip: string): Promise<{ failures: number; remainingMs: number }> {
-      // Hashed so that Redis holds no client addresses.
-      const key = keyPrefix + createHash('sha256').update(ip).digest('base64url');
+    async function countFailureInRedis(key: string): Promise<{ failures: number; remainingMs: number }> {
       const results = await app.redis.multi().incr(key).pexpire(key, adminAuthFailureWindowMs, 'NX').pttl(key).exec();
       if (!results) throw new Error('the admin login failure count was not recorded (transaction aborted)');
       for (const [error] of results) if (error) throw error;
       return { failures: Number(results[0]![1]), remainingMs: Number(results[2]![1]) };
+    }
+
+    /** Failures so far in the IP's current window, and the milliseconds left in it. */
+    async function countFailure(ip: string): Promise<{ failures: number; remainingMs: number }> {
+      // Hashed so that neither Redis nor this process holds client addresses.
+      const hashedIp = createHash('sha256').update(ip).digest('base64url');
+      try {
+        const counted = await countFailureInRedis(keyPrefix + hashedIp);
+        if (countingInProcess) {
+          countingInProcess = false;
+          app.log.info('failed admin logins are counted in Redis again');
+        }
+        return counted;
+      } catch (error) {
+        // Logged when the fallback starts, not per failure: an outage under a guessing attack would flood the log.
+        if (!countingInProcess) {
+          countingInProcess = true;
+          app.log.warn({ err: error }, 'Redis cannot count failed admin logins; counting them in this process until it can');
+        }
+        const { count, remainingMs } = inProcessFailures.increment(hashedIp);
+        return { failures: count, remainingMs };
+      }
     }
 
     const refuseAdminCredentials = async (request: FastifyRequest, reply?: FastifyReply): Promise<never> => {
