@@ -16,9 +16,23 @@ export interface RunServiceOptions {
 /**
  * The entry point of every app: starts it, and stops it once on SIGTERM or SIGINT within a
  * bounded time. A second signal exits at once.
+ *
+ * An app started by a supervisor with an IPC channel (`pnpm start`, scripts/start.ts) also stops
+ * when that channel closes: the supervisor is gone, however it went (SIGKILL, a closed terminal),
+ * and an app must never outlive it holding its port.
  */
 export async function runService({ start, shutdownTimeoutMs = 15_000, log }: RunServiceOptions): Promise<void> {
-  let service: RunningService;
+  let service: RunningService | undefined;
+  let supervisorGone = false;
+  let stopping = false;
+  if (process.channel) {
+    // The channel must not keep a stopped app alive; 'disconnect' still fires while unreferenced.
+    process.channel.unref();
+    process.on('disconnect', () => {
+      supervisorGone = true;
+      if (service) shutdown('supervisor gone');
+    });
+  }
   try {
     service = await start();
   } catch (error) {
@@ -29,20 +43,23 @@ export async function runService({ start, shutdownTimeoutMs = 15_000, log }: Run
     }
     process.exit(1);
   }
+  // The supervisor went while the app was starting: it stops as soon as it can.
+  if (supervisorGone) setImmediate(() => shutdown('supervisor gone'));
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  function shutdown(reason: NodeJS.Signals | 'supervisor gone') {
     if (stopping) {
       process.exit(1);
     }
     stopping = true;
-    log.info(`${signal} received, shutting down`);
+    log.info(reason === 'supervisor gone' ? 'the supervisor is gone, shutting down' : `${reason} received, shutting down`);
     const timer = setTimeout(() => {
       log.error({ shutdownTimeoutMs }, 'shutdown took too long, exiting');
       process.exit(1);
     }, shutdownTimeoutMs);
     timer.unref();
-    service.stop().then(
+    service!.stop().then(
       () => {
         clearTimeout(timer);
         log.info('stopped');
@@ -53,7 +70,5 @@ export async function runService({ start, shutdownTimeoutMs = 15_000, log }: Run
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  }
 }
