@@ -105,6 +105,9 @@ function onExit(app: LeadRelayAppName, child: ChildProcess, code: number | null,
 }
 
 function stopAll(): void {
+  // Once: Ctrl-C reaches this process both from the terminal and as pnpm passes it on, and a
+  // second SIGTERM makes an app give up its clean shutdown (runService exits 1 on it).
+  if (stopping) return;
   stopping = true;
   for (const state of supervised.values()) {
     if (state.restartTimer) clearTimeout(state.restartTimer);
