@@ -1,9 +1,8 @@
 import { get } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess } from '../support/app-process.ts';
-import { freePort } from '../support/free-port.ts';
-import { testAdminToken } from '../support/leadrelay-system.ts';
+import type { AppProcess } from '../support/app-process.ts';
+import { startAdminProcess, testAdminToken } from '../support/leadrelay-system.ts';
 import { PrivateRedis } from '../support/private-redis.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createQueuePrefix } from '../support/test-redis.ts';
@@ -22,22 +21,7 @@ describe('admin authentication while Redis is away', () => {
   beforeAll(async () => {
     await redis.start();
     database = await createTestDatabase();
-    const port = await freePort();
-    admin = new AppProcess(
-      'admin',
-      {
-        NODE_ENV: 'test',
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        QUEUE_PREFIX: queuePrefix,
-        ADMIN_TOKEN: testAdminToken,
-        ADMIN_PORT: String(port),
-        ADMIN_HOST: '127.0.0.1',
-      },
-      port,
-    );
-    adminUrl = `http://127.0.0.1:${port}`;
-    await admin.start();
+    ({ process: admin, url: adminUrl } = await startAdminProcess({ databaseUrl: database.url, redisUrl: redis.url, queuePrefix }));
   });
 
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess } from '../support/app-process.ts';
-import { freePort } from '../support/free-port.ts';
-import { testAdminToken } from '../support/leadrelay-system.ts';
+import type { AppProcess } from '../support/app-process.ts';
+import { startAdminProcess, testAdminToken } from '../support/leadrelay-system.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../support/test-redis.ts';
+import { createQueuePrefix, deleteRedisKeys } from '../support/test-redis.ts';
 
 // Mirrors adminAuthFailureLimit in apps/admin/src/plugins/admin-auth.ts.
 const failureLimit = 20;
@@ -16,24 +15,7 @@ describe('admin authentication', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    for (let index = 0; index < 2; index += 1) {
-      const port = await freePort();
-      const process = new AppProcess(
-        'admin',
-        {
-          NODE_ENV: 'test',
-          DATABASE_URL: database.url,
-          REDIS_URL: testRedisUrl,
-          QUEUE_PREFIX: queuePrefix,
-          ADMIN_TOKEN: testAdminToken,
-          ADMIN_PORT: String(port),
-          ADMIN_HOST: '127.0.0.1',
-        },
-        port,
-      );
-      admins.push({ process, url: `http://127.0.0.1:${port}` });
-    }
-    await Promise.all(admins.map((admin) => admin.process.start()));
+    admins.push(...(await Promise.all([0, 1].map(() => startAdminProcess({ databaseUrl: database.url, queuePrefix })))));
   });
 
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess } from '../support/app-process.ts';
-import { freePort } from '../support/free-port.ts';
-import { adminRequest, testAdminToken } from '../support/leadrelay-system.ts';
+import type { AppProcess } from '../support/app-process.ts';
+import { adminRequest, startAdminProcess } from '../support/leadrelay-system.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../support/test-redis.ts';
+import { createQueuePrefix, deleteRedisKeys } from '../support/test-redis.ts';
 
 interface ErrorAnswer {
   error: { code: string; message: string; details?: { path: string; message: string }[] };
@@ -18,23 +17,7 @@ describe('destination registration with private destinations forbidden', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const port = await freePort();
-    admin = new AppProcess(
-      'admin',
-      {
-        NODE_ENV: 'test',
-        ALLOW_PRIVATE_DESTINATIONS: 'false',
-        DATABASE_URL: database.url,
-        REDIS_URL: testRedisUrl,
-        QUEUE_PREFIX: queuePrefix,
-        ADMIN_TOKEN: testAdminToken,
-        ADMIN_PORT: String(port),
-        ADMIN_HOST: '127.0.0.1',
-      },
-      port,
-    );
-    adminUrl = `http://127.0.0.1:${port}`;
-    await admin.start();
+    ({ process: admin, url: adminUrl } = await startAdminProcess({ databaseUrl: database.url, queuePrefix, env: { ALLOW_PRIVATE_DESTINATIONS: 'false' } }));
   });
 
   afterAll(async () => {

@@ -129,3 +129,35 @@ export async function adminRequest<Body = unknown>(
   });
   return { status: response.status, body: (await response.json()) as Body };
 }
+
+/** One admin app as its own process, on a spare port, for tests of the admin alone. */
+export async function startAdminProcess({
+  databaseUrl,
+  redisUrl = testRedisUrl,
+  queuePrefix,
+  env = {},
+}: {
+  databaseUrl: string;
+  redisUrl?: string;
+  queuePrefix: string;
+  /** Settings beside (or over) the ones every admin in the tests gets. */
+  env?: Record<string, string>;
+}): Promise<{ process: AppProcess; url: string }> {
+  const port = await freePort();
+  const admin = new AppProcess(
+    'admin',
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      ADMIN_TOKEN: testAdminToken,
+      ADMIN_PORT: String(port),
+      ADMIN_HOST: '127.0.0.1',
+      ...env,
+    },
+    port,
+  );
+  await admin.start();
+  return { process: admin, url: `http://127.0.0.1:${port}` };
+}
