@@ -2,7 +2,7 @@
  * `pnpm start`: prepares the database, then runs intake, worker, dispatcher and admin in this
  * terminal and supervises them:
  * - an app that crashes is started again after a backoff, with a line saying so, and the others
- *   keep running; an app that keeps crashing as it starts stops everything (exit 1);
+ *   keep running; an app that keeps crashing before it is up stops everything (exit 1);
  * - Ctrl-C, SIGTERM or a closed terminal (SIGHUP) stops them all cleanly, in one go (exit 0);
  * - no app outlives this process: each watches its IPC channel to it and stops when it closes, so
  *   a SIGKILLed supervisor leaves no app holding its port (packages/lifecycle runService).
@@ -20,9 +20,9 @@ const apps: readonly LeadRelayAppName[] = ['intake', 'worker', 'dispatcher', 'ad
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/leadrelay';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** An exit this soon after a start counts as crashing at start. */
-const startupGraceMs = 10_000;
-/** Crashes at start in a row after which the supervisor gives up. */
+/** An app up for this long before it crashed starts its backoff again from the first wait. */
+const stableAfterMs = 10_000;
+/** Crashes in a row before the app was up (its 'ready' message) after which the supervisor gives up. */
 const maxCrashesAtStart = 5;
 /** Waits before a restart: doubling from the first, up to the last. */
 const firstRestartDelayMs = 500;
@@ -39,15 +39,17 @@ try {
 interface Supervised {
   child: ChildProcess | null;
   startedAtMs: number;
-  /** Crashes since the app last ran past its start-up grace. */
+  /** The running child said it is up (runService sends 'ready' over the IPC channel). */
+  ready: boolean;
+  /** Crashes in a row before the app was up. */
   crashesAtStart: number;
-  /** Restarts since the app last ran past its start-up grace: sets the next backoff. */
+  /** Restarts since the app last ran stably: sets the next backoff. */
   restarts: number;
   restartTimer: NodeJS.Timeout | null;
 }
 
 const supervised = new Map<LeadRelayAppName, Supervised>(
-  apps.map((app) => [app, { child: null, startedAtMs: 0, crashesAtStart: 0, restarts: 0, restartTimer: null }]),
+  apps.map((app) => [app, { child: null, startedAtMs: 0, ready: false, crashesAtStart: 0, restarts: 0, restartTimer: null }]),
 );
 let stopping = false;
 let exitCode = 0;
@@ -69,7 +71,11 @@ function startApp(app: LeadRelayAppName): void {
   });
   state.child = child;
   state.startedAtMs = Date.now();
+  state.ready = false;
   say(`${app} started (pid ${child.pid})`);
+  child.on('message', (message) => {
+    if (message === 'ready' && state.child === child) state.ready = true;
+  });
   child.on('exit', (code, signal) => onExit(app, child, code, signal));
 }
 
@@ -82,13 +88,10 @@ function onExit(app: LeadRelayAppName, child: ChildProcess, code: number | null,
     exitWhenAllStopped();
     return;
   }
-  const ranMs = Date.now() - state.startedAtMs;
-  if (ranMs >= startupGraceMs) {
-    state.crashesAtStart = 0;
-    state.restarts = 0;
-  } else {
-    state.crashesAtStart += 1;
-  }
+  // Up or not is what the app said, not a time: a machine under load can take long to start.
+  if (state.ready) state.crashesAtStart = 0;
+  else state.crashesAtStart += 1;
+  if (state.ready && Date.now() - state.startedAtMs >= stableAfterMs) state.restarts = 0;
   if (state.crashesAtStart >= maxCrashesAtStart) {
     say(`${app} exited (${how}) ${state.crashesAtStart} times in a row while starting; giving up and stopping the others`);
     exitCode = 1;

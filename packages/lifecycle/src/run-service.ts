@@ -45,6 +45,8 @@ export async function runService({ start, shutdownTimeoutMs = 15_000, log }: Run
   }
   // The supervisor went while the app was starting: it stops as soon as it can.
   if (supervisorGone) setImmediate(() => shutdown('supervisor gone'));
+  // Tells the supervisor the app is up: a crash from now on is not a crash at start.
+  else if (process.send) process.send('ready');
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
