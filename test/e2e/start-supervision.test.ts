@@ -66,18 +66,22 @@ describe('pnpm start supervising the apps', () => {
     return ports;
   }
 
+  /** What `pnpm start` is run with here: this test's database, Redis prefix and spare ports. */
+  function startEnv(ports: Ports): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: testRedisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+    };
+  }
+
   function startSupervisor(ports: Ports): Supervisor {
     const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'scripts/start.ts')], {
       cwd: repositoryRoot,
-      env: {
-        ...process.env,
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: testRedisUrl,
-        QUEUE_PREFIX: queuePrefix,
-        ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      },
+      env: { ...startEnv(ports), LOG_FORMAT: 'json' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -142,14 +146,7 @@ describe('pnpm start supervising the apps', () => {
     // turned into SIGINT for the terminal's foreground processes, as a person pressing it would.
     const terminal = spawn('script', ['-qfec', 'pnpm start', '/dev/null'], {
       cwd: repositoryRoot,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: testRedisUrl,
-        QUEUE_PREFIX: queuePrefix,
-        ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      },
+      env: startEnv(ports),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';
