@@ -144,7 +144,10 @@ describe('pnpm start supervising the apps', () => {
     const ports = await freePorts();
     // `script` (util-linux) gives `pnpm start` a terminal; the Ctrl-C character written to it is
     // turned into SIGINT for the terminal's foreground processes, as a person pressing it would.
-    const terminal = spawn('script', ['-qfec', 'pnpm start', '/dev/null'], {
+    // `exec`: script runs the command through $SHELL, /bin/sh (dash) when unset, as in CI, and a
+    // dash left waiting dies of the SIGINT itself. A person's interactive shell does not: it
+    // reports the exit status of pnpm, the process whose status this test is about.
+    const terminal = spawn('script', ['-qfec', 'exec pnpm start', '/dev/null'], {
       cwd: repositoryRoot,
       env: startEnv(ports),
       stdio: ['pipe', 'pipe', 'pipe'],
