@@ -1,9 +1,7 @@
 import { recordDeliveryAttempt, type Logger } from '@leadrelay/observability';
-import { serializeLeadDocument, type LeadDocument } from '@leadrelay/lead';
-import { buildWebhookHeaders } from '@leadrelay/signing';
-import type { WebhookResult, WebhookSender } from './webhook-sender.ts';
+import type { LeadDocument } from '@leadrelay/lead';
+import { buildSignedWebhook, type DecryptedSecrets, type WebhookResult, type WebhookSender } from '@leadrelay/delivery';
 import type { AttemptRecord, DeliveryStore } from './delivery-store.ts';
-import type { DecryptedSecrets } from './decrypted-secrets.ts';
 
 /** Thrown after a failed attempt that will be retried on the schedule, at `retryAt`. */
 export class RetryableDeliveryError extends Error {
@@ -122,15 +120,12 @@ export class DeliveryAttempter {
 
   /** Sends and records one attempt; throws RetryableDeliveryError when the schedule goes on. */
   async attempt(delivery: PreparedDelivery, context: AttemptContext): Promise<AttemptOutcome> {
-    const body = serializeLeadDocument(delivery.document, delivery.partnerId);
-    const headers = buildWebhookHeaders({
+    const { body, headers } = buildSignedWebhook({
       messageId: delivery.messageId,
-      body,
-      secrets: {
-        current: this.#secrets.decrypt(delivery.secretCiphertext),
-        previous: delivery.previousSecretCiphertext ? this.#secrets.decrypt(delivery.previousSecretCiphertext) : null,
-        switchAt: delivery.secretSwitchAt,
-      },
+      document: delivery.document,
+      partnerId: delivery.partnerId,
+      secrets: delivery,
+      decrypter: this.#secrets,
     });
     const startedAt = new Date();
     const result = await this.#sender.send({ url: delivery.url, headers, body, timeoutMs: delivery.timeoutMs });

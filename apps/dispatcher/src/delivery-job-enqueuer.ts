@@ -1,5 +1,5 @@
 import type { QueueRegistry } from '@leadrelay/queue';
-import { deliveryJobOptions } from './delivery-jobs.ts';
+import { deliveryJobOptions } from '@leadrelay/delivery';
 import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface DeliveryJobRequest {

@@ -10,11 +10,10 @@ import type { RunningService } from '@leadrelay/lifecycle';
 import type { DispatcherEnv } from './env.ts';
 import { EventFanOut } from './event-fan-out.ts';
 import { DeliveryAttempter } from './delivery-attempt.ts';
-import { WebhookSender } from './webhook-sender.ts';
+import { DecryptedSecrets, WebhookSender } from '@leadrelay/delivery';
 import { createDispatcherWorkers } from './dispatcher-workers.ts';
 import { DestinationSlots } from './destination-slots.ts';
 import { DeliveryStore } from './delivery-store.ts';
-import { DecryptedSecrets } from './decrypted-secrets.ts';
 
 /** Starts fan-out and delivery consumers; `stop` lets in-flight deliveries finish, then closes. */
 export async function startDispatcherService(config: DispatcherEnv, logger: Logger): Promise<RunningService> {

@@ -15,7 +15,7 @@ import { SecretDecryptionError } from '@leadrelay/credentials';
 import type { EventFanOut } from './event-fan-out.ts';
 import { RetryableDeliveryError, type DeliveryAttempter, type PreparedDelivery } from './delivery-attempt.ts';
 import type { DestinationSlots } from './destination-slots.ts';
-import { isFirstRunJob } from './delivery-jobs.ts';
+import { isFirstRunJob } from '@leadrelay/delivery';
 import { DeliveryJobEnqueuer } from './delivery-job-enqueuer.ts';
 import { ParkedJobPromoter } from './parked-job-promoter.ts';
 import { FirstAttempts } from './first-attempts.ts';

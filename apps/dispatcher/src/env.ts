@@ -8,7 +8,7 @@ import {
   portFromEnv,
   refineProductionSecrets,
 } from '@leadrelay/config';
-import { deliveryJobAttemptCeiling } from './delivery-jobs.ts';
+import { deliveryJobAttemptCeiling } from '@leadrelay/queue';
 
 export const DispatcherEnvSchema = z
   .object({

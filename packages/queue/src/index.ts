@@ -9,6 +9,8 @@ export {
   PersistLeadsPayload,
   cappedExponentialBackoffMs,
   jobCatalog,
+  deliveryJobAttemptCeiling,
+  deliveryBackoffType,
   jobIdFor,
   maxEventsPerJob,
   maxSubmissionsPerJob,

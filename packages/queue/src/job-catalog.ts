@@ -132,6 +132,16 @@ const retention: JobsOptions = {
 };
 
 /** Every job LeadRelay enqueues: producer and consumer share one definition. */
+/**
+ * BullMQ attempts of every delivery job. The dispatcher ends a run itself after the attempts its
+ * DISPATCH_RETRY_SCHEDULE allows (the last one is recorded as `failed` and the job completes), so
+ * this is a ceiling the schedule is checked against, not the schedule.
+ */
+export const deliveryJobAttemptCeiling = 100;
+
+/** Backoff type of delivery jobs; the delivery worker's strategy waits until the recorded next attempt. */
+export const deliveryBackoffType = 'delivery-schedule';
+
 export const jobCatalog = {
   persistLead: {
     queue: queueNames.leads,
@@ -167,8 +177,9 @@ export const jobCatalog = {
     queue: queueNames.deliveries,
     name: 'deliver',
     payload: DeliverPayload,
-    // Attempts and backoff come from DISPATCH_RETRY_SCHEDULE when the dispatcher enqueues.
-    options: { ...retention },
+    // The dispatcher ends a run itself after the attempts its DISPATCH_RETRY_SCHEDULE allows, so
+    // the job only needs a ceiling above it; the waits come from the delivery worker's backoff.
+    options: { attempts: deliveryJobAttemptCeiling, backoff: { type: deliveryBackoffType }, ...retention },
   },
 } as const satisfies Record<string, JobDefinition<z.ZodType>>;
 

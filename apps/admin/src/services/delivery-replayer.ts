@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { DatabaseClient } from '@leadrelay/db';
+import { deliveryRerunJobOptions, type DeliveryRerunReason } from '@leadrelay/delivery';
 import { AppError } from '@leadrelay/http-kit';
-import { jobIdFor, type QueueRegistry } from '@leadrelay/queue';
-
-/**
- * BullMQ attempts of a delivery job. The dispatcher ends each run after the attempts its
- * DISPATCH_RETRY_SCHEDULE allows, so this only has to be above it; it is the dispatcher's
- * `deliveryJobAttemptCeiling` (apps/dispatcher/src/delivery-jobs.ts), which it checks the schedule against.
- */
-const deliveryJobAttemptCeiling = 100;
+import type { QueueRegistry } from '@leadrelay/queue';
 
 export interface DeliveryReplayerOptions {
   db: DatabaseClient;
@@ -17,7 +10,7 @@ export interface DeliveryReplayerOptions {
 
 /**
  * Sends deliveries again, with their own message id, as a new run of the whole retry schedule.
- * Every run has its own job id: BullMQ keeps finished jobs and would ignore one with an old id.
+ * Every run has its own job id (deliveryRerunJobOptions).
  */
 export class DeliveryReplayer {
   readonly #db: DatabaseClient;
@@ -82,18 +75,14 @@ export class DeliveryReplayer {
     if (!destination.enabled) throw new AppError('conflict', 'the destination is disabled; enable it first (that sends its paused deliveries)');
   }
 
-  async #enqueue(deliveryIds: string[], run: 'replay' | 'resume') {
+  async #enqueue(deliveryIds: string[], reason: DeliveryRerunReason) {
     // Small batches: a destination may have many thousands of deliveries to send again.
     for (let start = 0; start < deliveryIds.length; start += 1000) {
       await this.#queues.enqueueBulk(
         'deliver',
         deliveryIds.slice(start, start + 1000).map((deliveryId) => ({
           payload: { deliveryId },
-          options: {
-            jobId: jobIdFor('delivery', `${deliveryId}-${run}-${randomUUID()}`),
-            attempts: deliveryJobAttemptCeiling,
-            backoff: { type: 'delivery-schedule' },
-          },
+          options: deliveryRerunJobOptions(deliveryId, reason),
         })),
       );
     }

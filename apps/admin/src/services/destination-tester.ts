@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'undici';
 import type { DatabaseClient } from '@leadrelay/db';
 import type { SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
-import { publicAddressLookup, refuseNonPublicLiteral } from '@leadrelay/destination-policy';
-import { serializeLeadDocument, type LeadDocument } from '@leadrelay/lead';
-import { buildWebhookHeaders } from '@leadrelay/signing';
+import type { LeadDocument } from '@leadrelay/lead';
+import { WebhookSender, buildSignedWebhook } from '@leadrelay/delivery';
 
 export interface DestinationTestResult {
   /** The message id of the sample; it is not a delivery and is never sent again. */
@@ -27,80 +25,43 @@ export interface DestinationTesterOptions {
   allowPrivate: boolean;
 }
 
-const responseBodyLimitBytes = 1024;
-
 /**
- * Sends a signed sample lead to a destination, exactly as a delivery would be sent (same body
- * shape, headers, signature, timeout, no redirects), and reports how the receiver answered.
+ * Sends a signed sample lead to a destination through the dispatcher's own sender and signing
+ * (`@leadrelay/delivery`): same body shape, headers, signature, timeout, no redirects, address
+ * checks; and reports how the receiver answered.
  */
 export class DestinationTester {
   readonly #db: DatabaseClient;
   readonly #secretBox: SecretBox;
-  readonly #allowPrivate: boolean;
-  readonly #agent: Agent;
+  readonly #sender: WebhookSender;
 
   constructor({ db, secretBox, allowPrivate }: DestinationTesterOptions) {
     this.#db = db;
     this.#secretBox = secretBox;
-    this.#allowPrivate = allowPrivate;
-    this.#agent = new Agent({ connect: allowPrivate ? undefined : { lookup: publicAddressLookup() } });
+    this.#sender = new WebhookSender({ allowPrivate, connectionsPerOrigin: 4 });
   }
 
   async test(destinationId: string): Promise<DestinationTestResult> {
     const destination = await this.#db.destination.findFirst({ where: { id: destinationId, deletedAt: null } });
     if (!destination) throw new AppError('not_found', `no destination ${destinationId}`);
     const messageId = randomUUID();
-    const body = serializeLeadDocument(sampleLeadDocument(), destination.partnerId);
-    const headers = buildWebhookHeaders({
+    const { body, headers } = buildSignedWebhook({
       messageId,
-      body,
-      secrets: {
-        current: this.#secretBox.decrypt(destination.secretCiphertext),
-        previous: destination.previousSecretCiphertext ? this.#secretBox.decrypt(destination.previousSecretCiphertext) : null,
-        switchAt: destination.secretSwitchAt,
-      },
+      document: sampleLeadDocument(),
+      partnerId: destination.partnerId,
+      secrets: destination,
+      decrypter: this.#secretBox,
     });
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    const refusal = this.#allowPrivate ? null : refuseNonPublicLiteral(new URL(destination.url).hostname);
-    if (refusal) return { messageId, accepted: false, statusCode: null, durationMs: 0, responseBody: null, error: refusal };
-
-    const signal = AbortSignal.timeout(destination.timeoutMs);
-    let statusCode: number | null = null;
-    try {
-      const response = await request(destination.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal,
-        dispatcher: this.#agent,
-        headersTimeout: destination.timeoutMs,
-        bodyTimeout: destination.timeoutMs,
-      });
-      statusCode = response.statusCode;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= responseBodyLimitBytes) break;
-      }
-      // Stop reading a long answer: only its beginning is reported.
-      response.body.destroy();
-      const responseBody = Buffer.concat(chunks).subarray(0, responseBodyLimitBytes).toString('utf8');
-      return { messageId, accepted: statusCode >= 200 && statusCode < 300, statusCode, durationMs: elapsed(), responseBody, error: null };
-    } catch (error) {
-      if (statusCode !== null) {
-        // The status is the answer; a body cut short by the timeout is not reported.
-        return { messageId, accepted: statusCode >= 200 && statusCode < 300, statusCode, durationMs: elapsed(), responseBody: null, error: null };
-      }
-      const message = signal.aborted ? `timed out after ${destination.timeoutMs} ms` : describeError(error);
-      return { messageId, accepted: false, statusCode: null, durationMs: elapsed(), responseBody: null, error: message };
+    const result = await this.#sender.send({ url: destination.url, headers, body, timeoutMs: destination.timeoutMs });
+    if (result.kind === 'error') {
+      return { messageId, accepted: false, statusCode: null, durationMs: result.durationMs, responseBody: null, error: result.error };
     }
+    const { statusCode, responseBody, durationMs } = result;
+    return { messageId, accepted: statusCode >= 200 && statusCode < 300, statusCode, durationMs, responseBody, error: null };
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#sender.close();
   }
 }
 
@@ -122,10 +83,4 @@ function sampleLeadDocument(): LeadDocument {
     activities: [{ type: 'visited', description: 'A LeadRelay test delivery: not a real lead', created: now, source: 'LeadRelay test' }],
     created: now,
   };
-}
-
-function describeError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
