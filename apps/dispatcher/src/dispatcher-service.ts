@@ -23,7 +23,7 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
   const sender = new WebhookSender({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS });
   const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey);
-  const workers = createDispatcherWorkers({
+  const dispatcherWorkers = createDispatcherWorkers({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.DISPATCHER_CONCURRENCY,
@@ -35,6 +35,7 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
     queues,
     logger,
   });
+  const { workers } = dispatcherWorkers;
   for (const worker of workers) {
     worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'dispatcher worker stopped'));
   }
@@ -54,7 +55,7 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
   return {
     stop: async () => {
       await healthServer.close();
-      await Promise.all(workers.map((worker) => worker.close()));
+      await dispatcherWorkers.close();
       await queues.close();
       await sender.close();
       workerConnection.disconnect();

@@ -1,122 +1,150 @@
 import type { Logger } from '@leadrelay/observability';
-import { RetryableDeliveryError, type DeliveryAttempter } from './delivery-attempt.ts';
-import type { DestinationSlots, SlotWaitOptions } from './destination-slots.ts';
+import { RetryableDeliveryError, type DeliveryAttempter, type PreparedDelivery } from './delivery-attempt.ts';
+import type { SlotWaitOptions } from './destination-slots.ts';
 import type { DeliveryJobEnqueuer } from './delivery-job-enqueuer.ts';
-import type { ParkedJobPromoter } from './parked-job-promoter.ts';
 import type { ConcurrencyLimiter } from './concurrency-limiter.ts';
-import { SlotRelease } from './slot-release.ts';
+import type { SlottedAttempt } from './slotted-attempt.ts';
 
 export interface FirstAttemptsOptions {
   attempter: DeliveryAttempter;
-  slots: DestinationSlots;
+  slottedAttempt: SlottedAttempt;
   jobs: DeliveryJobEnqueuer;
-  promoter: ParkedJobPromoter;
   /** Bounds the first attempts in flight in this process (DISPATCHER_CONCURRENCY). */
   limiter: ConcurrencyLimiter;
-  /** Waits before attempts 2..n, in ms (DISPATCH_RETRY_SCHEDULE). */
-  retryDelaysMs: number[];
-  /** Added to a request's timeout for the life of its slot lease, so the lease outlasts the request. */
-  leaseGraceMs: number;
+  /** Attempts a run of the retry schedule allows (DISPATCH_RETRY_SCHEDULE's waits, plus one). */
+  attemptsAllowed: number;
   /**
    * How long a first attempt waits in this process for a slot of a full destination before its
    * delivery is handed to a parked job, and how many may wait per destination.
    */
   slotWait: Omit<SlotWaitOptions, 'handOverMinRemainingMs'>;
+  /**
+   * A first attempt not started this long after its fan-out job handed it over is given to a
+   * delivery job instead (no free place in this process meanwhile).
+   */
+  startWindowMs: number;
+  /** Time allowed, after a request's timeout, to record its attempt and add its retry job. */
+  recordAllowanceMs: number;
   logger: Logger;
 }
 
-/** What became of one delivery handed to FirstAttempts. */
-export type FirstAttemptOutcome = 'attempted' | 'retry-scheduled' | 'handed-over' | 'paused' | 'skipped';
+/** What became of one delivery handed to FirstAttempts, as far as its fan-out job waits to know. */
+export type FirstAttemptStart = 'started' | 'handed-over' | 'paused' | 'skipped';
+
+export interface FirstAttemptsStarted {
+  counts: Record<FirstAttemptStart, number>;
+  /**
+   * When every attempt started here has ended and is recorded, or has been given to a delivery job:
+   * the fan-out job runs again then, and that run gives a job to whatever is still pending without
+   * one (the dispatcher was killed meanwhile). Null when nothing was started.
+   */
+  settledBy: Date | null;
+}
 
 /**
- * The first attempt of the deliveries a fan-out job has just created, made by that job. A delivery
- * job costs BullMQ several scripts in Redis (add, take, finish); most deliveries succeed the first
- * time, so only those that need one get a job: after a failed attempt (its retry, delayed by the
- * schedule), or when the attempt cannot go now (no free slot at the destination, an earlier
- * delivery of its lead not tried yet, our own trouble with PostgreSQL or Redis); the delivery job
- * then does exactly what it does for any delivery.
+ * The first attempt of the deliveries a fan-out job has just created, made in this process without
+ * a delivery job. A delivery job costs BullMQ several scripts in Redis (add, take, finish); most
+ * deliveries succeed the first time, so only those that need one get a job: after a failed attempt
+ * (its retry, delayed by the schedule), or when the attempt cannot go now (no free slot at the
+ * destination, an earlier delivery of its lead not tried yet, our own trouble with PostgreSQL or
+ * Redis); the delivery job then does exactly what it does for any delivery.
  *
- * Crash safety rests on the fan-out job: while it runs, BullMQ holds its lock; if the dispatcher
- * dies, the job stalls and runs again, and that run gives every delivery left pending a job (see
- * EventFanOut.leftByInterruptedRun), which sends it again with the same message id.
+ * The fan-out job waits for no receiver: `start` returns once each delivery is read and its attempt
+ * started or handed over, and the job then waits in BullMQ's delayed set until `settledBy`, holding
+ * none of the fan-out places, so a receiver that hangs delays nobody else's leads. Crash safety
+ * rests on that delayed run: if the dispatcher dies, it gives every delivery left pending a job
+ * (EventFanOut.leftByInterruptedRun), which sends it again with the same message id. An attempt
+ * that could not start in time for that run is handed to its job instead of being made here.
  */
 export class FirstAttempts {
   readonly #options: FirstAttemptsOptions;
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: FirstAttemptsOptions) {
     this.#options = options;
   }
 
   /**
-   * Attempts each delivery or gives it a job. Resolves once every one is recorded or has its job;
-   * rejects (after the others are done) when one could be neither, so that the fan-out job fails
-   * and its next run hands what is left to delivery jobs.
+   * Reads each delivery and starts its attempt or gives it a job. Rejects (after the others are
+   * started) when one could be neither read nor handed over, so that the fan-out job fails and
+   * its next run hands what is left to delivery jobs.
    */
-  async run(deliveryIds: string[]): Promise<Record<FirstAttemptOutcome, number>> {
-    const settled = await Promise.allSettled(deliveryIds.map((deliveryId) => this.#attemptOrHandOver(deliveryId)));
-    const counts: Record<FirstAttemptOutcome, number> = { attempted: 0, 'retry-scheduled': 0, 'handed-over': 0, paused: 0, skipped: 0 };
-    for (const result of settled) {
-      if (result.status === 'rejected') throw result.reason;
-      counts[result.value] += 1;
-    }
-    return counts;
-  }
-
-  async #attemptOrHandOver(deliveryId: string): Promise<FirstAttemptOutcome> {
-    const { jobs, logger } = this.#options;
-    try {
-      const outcome = await this.#attempt(deliveryId);
-      if (outcome !== 'handed-over') return outcome;
-    } catch (error) {
-      if (error instanceof RetryableDeliveryError) {
-        // Recorded with its next attempt time; the delivery job waits until then.
-        await jobs.enqueue({ deliveryId, runAt: error.retryAt });
-        return 'retry-scheduled';
-      }
-      // PostgreSQL or Redis trouble, a secret that cannot be decrypted: the delivery job handles
-      // these as it does for any of its attempts (tries again later, or fails the delivery).
-      logger.warn({ err: error, deliveryId }, 'first attempt not made by the fan-out job; handing it to a delivery job');
-    }
-    await jobs.enqueue({ deliveryId });
-    return 'handed-over';
-  }
-
-  /**
-   * Waiting for a slot happens outside the limiter: deliveries waiting for a full destination must
-   * not take the places of requests to other destinations.
-   */
-  async #attempt(deliveryId: string): Promise<FirstAttemptOutcome> {
-    const { attempter, slots, promoter, limiter, retryDelaysMs, leaseGraceMs, slotWait } = this.#options;
-    const plan = await attempter.plan(deliveryId);
-    if (plan.kind === 'skip') return 'skipped';
-    if (plan.kind === 'paused') return 'paused';
-    // Behind an earlier delivery of its lead: the delivery job waits for it without holding this one.
-    if (plan.kind === 'behind-earlier') return 'handed-over';
-    const { delivery } = plan;
-    const lease = await slots.acquireWithin(delivery.destinationId, delivery.maxConcurrency, delivery.timeoutMs + leaseGraceMs, {
-      ...slotWait,
-      // A lease handed over must outlast this request: the slot is given back once it is answered.
-      handOverMinRemainingMs: delivery.timeoutMs + leaseGraceMs / 2,
+  async start(deliveryIds: string[]): Promise<FirstAttemptsStarted> {
+    const { attempter, startWindowMs, recordAllowanceMs } = this.#options;
+    const startedAtMs = Date.now();
+    const plans = await Promise.allSettled(deliveryIds.map((deliveryId) => attempter.plan(deliveryId)));
+    const ready: PreparedDelivery[] = [];
+    const counts: Record<FirstAttemptStart, number> = { started: 0, 'handed-over': 0, paused: 0, skipped: 0 };
+    const handOvers: Promise<void>[] = [];
+    plans.forEach((plan, index) => {
+      if (plan.status === 'rejected') {
+        this.#options.logger.warn({ err: plan.reason, deliveryId: deliveryIds[index] }, 'first attempt not made by the fan-out job; handing it to a delivery job');
+        handOvers.push(this.#options.jobs.enqueue({ deliveryId: deliveryIds[index]! }));
+        counts['handed-over'] += 1;
+      } else if (plan.value.kind === 'skip') counts.skipped += 1;
+      else if (plan.value.kind === 'paused') counts.paused += 1;
+      // Behind an earlier delivery of its lead: the delivery job waits for it.
+      else if (plan.value.kind === 'behind-earlier') {
+        handOvers.push(this.#options.jobs.enqueue({ deliveryId: deliveryIds[index]! }));
+        counts['handed-over'] += 1;
+      } else ready.push(plan.value.delivery);
     });
-    // Still saturated: the delivery job parks until a slot is handed to it, in order with the others.
-    if (!lease) return 'handed-over';
-    const release = new SlotRelease(async () => promoter.promote(await slots.release(lease, delivery.maxConcurrency)));
+    const handedOver = await Promise.allSettled(handOvers);
+    const failed = handedOver.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (ready.length === 0) return { counts, settledBy: null };
+
+    const longestTimeoutMs = Math.max(...ready.map((delivery) => delivery.timeoutMs));
+    const settledByMs = startedAtMs + startWindowMs + longestTimeoutMs + recordAllowanceMs;
+    for (const delivery of ready) {
+      // Started in time, the attempt is recorded before the fan-out job's next run looks.
+      const startByMs = settledByMs - delivery.timeoutMs - recordAllowanceMs;
+      this.#track(this.#attemptOrHandOver(delivery, startByMs));
+      counts.started += 1;
+    }
+    return { counts, settledBy: new Date(settledByMs) };
+  }
+
+  /** Waits for the attempts started here; the dispatcher stops only once they are recorded. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
+
+  #track(attempt: Promise<void>): void {
+    this.#inFlight.add(attempt);
+    void attempt.finally(() => this.#inFlight.delete(attempt));
+  }
+
+  async #attemptOrHandOver(delivery: PreparedDelivery, startByMs: number): Promise<void> {
+    const { slottedAttempt, jobs, limiter, attemptsAllowed, slotWait, logger } = this.#options;
+    const { deliveryId } = delivery;
     try {
-      // Slot and place are for the request: both are given up once it is answered, while the
-      // attempt is recorded (in a statement shared with others, which takes a while under load).
-      await limiter.run((leave) =>
-        attempter.attempt(delivery, {
-          isFinalAttempt: retryDelaysMs.length === 0,
-          retryDelayMs: retryDelaysMs[0] ?? 0,
-          onAnswered: () => {
-            release.start();
-            leave();
-          },
-        }),
-      );
-      return 'attempted';
-    } finally {
-      await release.settled();
+      try {
+        // Waiting for a slot happens outside the limiter: deliveries waiting for a full destination
+        // must not take the places of requests to other destinations.
+        const result = await slottedAttempt.run(delivery, {
+          attemptsMadeInRun: 0,
+          attemptsAllowed,
+          slotWait,
+          limiter,
+          mayStart: () => Date.now() <= startByMs,
+        });
+        if (result.kind === 'attempted') return;
+        // Still saturated, or too late for the fan-out job's next run: the delivery job does it.
+      } catch (error) {
+        if (error instanceof RetryableDeliveryError) {
+          // Recorded with its next attempt time; the delivery job waits until then.
+          await jobs.enqueue({ deliveryId, runAt: error.retryAt });
+          return;
+        }
+        // PostgreSQL or Redis trouble, a secret that cannot be decrypted: the delivery job handles
+        // these as it does for any of its attempts (tries again later, or fails the delivery).
+        logger.warn({ err: error, deliveryId }, 'first attempt not made by the fan-out job; handing it to a delivery job');
+      }
+      await jobs.enqueue({ deliveryId });
+    } catch (error) {
+      // Not even the job could be added: the fan-out job's next run gives the delivery one.
+      logger.error({ err: error, deliveryId }, 'a first attempt could not be handed to a delivery job; the fan-out job will');
     }
   }
 }
