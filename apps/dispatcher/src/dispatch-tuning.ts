@@ -10,9 +10,9 @@ export const dispatchTuning = {
   leaseGraceMs: 5_000,
   /** A first attempt waits this long in this process for a slot of a full destination, then parks. */
   firstAttemptSlotWait: { waitMs: 2_000, maxWaiting: 5_000 },
-  /** A first attempt not started this long after its fan-out job (slot and place) goes to a delivery job. */
+  /** A first attempt not started this long after its fan-out job (slot and place) goes to a delivery job instead. */
   firstAttemptStartWindowMs: 5_000,
-  /** Time allowed after a request's timeout to record its attempt, before a fan-out job's next run looks. */
+  /** Time allowed after a request's timeout to record its attempt, before the fan-out job's `settle-fan-out` job looks. */
   recordAllowanceMs: 5_000,
   /** A job parked for a slot runs again after this even if no promotion reaches it. */
   parkSafetyDelayMs: 30_000,

@@ -57,7 +57,7 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Disp
     recordAllowanceMs: dispatchTuning.recordAllowanceMs,
     logger,
   });
-  const fanOutProcessor = new FanOutProcessor({ fanOut: options.fanOut, firstAttempts, deliveryJobs });
+  const fanOutProcessor = new FanOutProcessor({ fanOut: options.fanOut, firstAttempts, deliveryJobs, queues });
   const deliveryProcessor = new DeliveryProcessor({ attempter, slottedAttempt, slots, promoter, retryDelaysMs, logger });
   const lockAndStall = {
     // A dispatcher killed mid-job leaves it stalled; the next run of a fan-out job hands what is
@@ -67,7 +67,7 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Disp
     maxStalledCount: 10,
   };
 
-  const fanOutWorker = new Worker(queueNames.events, (job, token) => fanOutProcessor.process(job, token), {
+  const fanOutWorker = new Worker(queueNames.events, (job) => fanOutProcessor.process(job), {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: dispatchTuning.fanOutJobConcurrency,

@@ -31,12 +31,19 @@ export interface FirstAttemptsOptions {
 /** What became of one delivery handed to FirstAttempts, as far as its fan-out job waits to know. */
 export type FirstAttemptStart = 'started' | 'handed-over' | 'paused' | 'skipped';
 
+export interface StartOptions {
+  /**
+   * Called with `settledBy` before any attempt starts: it makes sure that something looks at these
+   * deliveries then, even if this process is killed meanwhile.
+   */
+  beforeAttempts: (settledBy: Date) => Promise<void>;
+}
+
 export interface FirstAttemptsStarted {
   counts: Record<FirstAttemptStart, number>;
   /**
-   * When every attempt started here has ended and is recorded, or has been given to a delivery job:
-   * the fan-out job runs again then, and that run gives a job to whatever is still pending without
-   * one (the dispatcher was killed meanwhile). Null when nothing was started.
+   * When every attempt started here has ended and is recorded, or has been given to a delivery job.
+   * Null when nothing was started.
    */
   settledBy: Date | null;
 }
@@ -50,11 +57,11 @@ export interface FirstAttemptsStarted {
  * Redis); the delivery job then does exactly what it does for any delivery.
  *
  * The fan-out job waits for no receiver: `start` returns once each delivery is read and its attempt
- * started or handed over, and the job then waits in BullMQ's delayed set until `settledBy`, holding
- * none of the fan-out places, so a receiver that hangs delays nobody else's leads. Crash safety
- * rests on that delayed run: if the dispatcher dies, it gives every delivery left pending a job
- * (EventFanOut.leftByInterruptedRun), which sends it again with the same message id. An attempt
- * that could not start in time for that run is handed to its job instead of being made here.
+ * started or handed over, so a receiver that hangs delays nobody else's leads. Crash safety rests
+ * on what `beforeAttempts` arranges (a `settle-fan-out` job, delayed until `settledBy`): if the
+ * dispatcher dies, it gives every delivery left pending a job (EventFanOut.leftByInterruptedRun),
+ * which sends it again with the same message id. An attempt that could not start in time for it
+ * is handed to its job instead of being made here.
  */
 export class FirstAttempts {
   readonly #options: FirstAttemptsOptions;
@@ -69,7 +76,7 @@ export class FirstAttempts {
    * started) when one could be neither read nor handed over, so that the fan-out job fails and
    * its next run hands what is left to delivery jobs.
    */
-  async start(deliveryIds: string[]): Promise<FirstAttemptsStarted> {
+  async start(deliveryIds: string[], { beforeAttempts }: StartOptions): Promise<FirstAttemptsStarted> {
     const { attempter, startWindowMs, recordAllowanceMs } = this.#options;
     const startedAtMs = Date.now();
     const plans = await Promise.allSettled(deliveryIds.map((deliveryId) => attempter.plan(deliveryId)));
@@ -96,6 +103,7 @@ export class FirstAttempts {
 
     const longestTimeoutMs = Math.max(...ready.map((delivery) => delivery.timeoutMs));
     const settledByMs = startedAtMs + startWindowMs + longestTimeoutMs + recordAllowanceMs;
+    await beforeAttempts(new Date(settledByMs));
     for (const delivery of ready) {
       // Started in time, the attempt is recorded before the fan-out job's next run looks.
       const startByMs = settledByMs - delivery.timeoutMs - recordAllowanceMs;

@@ -173,6 +173,18 @@ export const jobCatalog = {
     payload: FanOutEventsPayload,
     options: { ...persistenceRetry, ...retention },
   },
+  /**
+   * dispatcher: runs once the first attempts a fan-out job started must have been recorded, and
+   * gives a delivery job to each of its deliveries still pending without one (the dispatcher that
+   * started them was killed). The fan-out job adds it before starting them, and completes without
+   * waiting for any receiver.
+   */
+  settleFanOut: {
+    queue: queueNames.events,
+    name: 'settle-fan-out',
+    payload: FanOutEventsPayload,
+    options: { ...persistenceRetry, ...retention },
+  },
   deliver: {
     queue: queueNames.deliveries,
     name: 'deliver',
