@@ -14,6 +14,11 @@ export const dispatchTuning = {
   firstAttemptStartWindowMs: 5_000,
   /** Time allowed after a request's timeout to record its attempt, before the fan-out job's `settle-fan-out` job looks. */
   recordAllowanceMs: 5_000,
+  /**
+   * First attempts taken on at once per DISPATCHER_CONCURRENCY place (in flight, or waiting for a
+   * slot or a place): fan-out jobs wait for room beyond that, so a backlog stays in Redis, not here.
+   */
+  firstAttemptsTakenOnPerPlace: 2,
   /** A job parked for a slot runs again after this even if no promotion reaches it. */
   parkSafetyDelayMs: 30_000,
   /** A delivery stops waiting for an earlier one of its lead after this; see README, "Order". */

@@ -51,6 +51,7 @@ export function createDispatcherWorkers(options: DispatcherWorkersOptions): Disp
     slottedAttempt,
     jobs: deliveryJobs,
     limiter: new ConcurrencyLimiter(options.concurrency),
+    admission: new ConcurrencyLimiter(options.concurrency * dispatchTuning.firstAttemptsTakenOnPerPlace),
     attemptsAllowed: retryDelaysMs.length + 1,
     slotWait: dispatchTuning.firstAttemptSlotWait,
     startWindowMs: dispatchTuning.firstAttemptStartWindowMs,

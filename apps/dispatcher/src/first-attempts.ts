@@ -11,6 +11,11 @@ export interface FirstAttemptsOptions {
   jobs: DeliveryJobEnqueuer;
   /** Bounds the first attempts in flight in this process (DISPATCHER_CONCURRENCY). */
   limiter: ConcurrencyLimiter;
+  /**
+   * Bounds the first attempts this process has taken on and not finished (waiting for a slot or a
+   * place, in flight, being recorded): a fan-out job waits for room here, never for a receiver.
+   */
+  admission: ConcurrencyLimiter;
   /** Attempts a run of the retry schedule allows (DISPATCH_RETRY_SCHEDULE's waits, plus one). */
   attemptsAllowed: number;
   /**
@@ -105,9 +110,9 @@ export class FirstAttempts {
     const settledByMs = startedAtMs + startWindowMs + longestTimeoutMs + recordAllowanceMs;
     await beforeAttempts(new Date(settledByMs));
     for (const delivery of ready) {
-      // Started in time, the attempt is recorded before the fan-out job's next run looks.
+      // Started in time, the attempt is recorded before the settle-fan-out job looks.
       const startByMs = settledByMs - delivery.timeoutMs - recordAllowanceMs;
-      this.#track(this.#attemptOrHandOver(delivery, startByMs));
+      await this.#admit(() => this.#attemptOrHandOver(delivery, startByMs));
       counts.started += 1;
     }
     return { counts, settledBy: new Date(settledByMs) };
@@ -118,9 +123,16 @@ export class FirstAttempts {
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
-  #track(attempt: Promise<void>): void {
-    this.#inFlight.add(attempt);
-    void attempt.finally(() => this.#inFlight.delete(attempt));
+  /** Resolves once `attempt` has room and has begun; it goes on in the background, tracked for drain. */
+  #admit(attempt: () => Promise<void>): Promise<void> {
+    return new Promise<void>((admitted) => {
+      const running = this.#options.admission.run(() => {
+        admitted();
+        return attempt();
+      });
+      this.#inFlight.add(running);
+      void running.finally(() => this.#inFlight.delete(running));
+    });
   }
 
   async #attemptOrHandOver(delivery: PreparedDelivery, startByMs: number): Promise<void> {
