@@ -6,6 +6,7 @@ import { startAdminProcess, testAdminToken } from '../support/leadrelay-system.t
 import { PrivateRedis } from '../support/private-redis.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createQueuePrefix } from '../support/test-redis.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // Mirrors adminAuthFailureLimit in apps/admin/src/plugins/admin-auth.ts.
 const failureLimit = 20;
@@ -70,6 +71,14 @@ describe('admin authentication while Redis is away', () => {
   }
 
   const logLines = (text: string) => admin.output.join('').split('\n').filter((line) => line.includes(text));
+  /**
+   * The admin logs before it answers, but its output reaches this process through a pipe that
+   * can be read after the answer's socket: wait until `count` lines are in, then check no more came.
+   */
+  async function expectLogLines(text: string, count: number): Promise<void> {
+    await waitFor(() => logLines(text).length >= count, { description: `${count} log line(s) with "${text}"` });
+    expect(logLines(text)).toHaveLength(count);
+  }
 
   it('limits failed logins in the process while Redis answers errors, and in Redis again once it answers', async () => {
     const client = '127.0.0.2';
@@ -86,8 +95,8 @@ describe('admin authentication while Redis is away', () => {
     // Redis counts again, from zero: the in-process count was this instance's only.
     expect((await call('after-recovery', client)).status).toBe(401);
     expect(await countedInRedis()).toBe(1);
-    expect(logLines('counting them in this process')).toHaveLength(1);
-    expect(logLines('counted in Redis again')).toHaveLength(1);
+    await expectLogLines('counting them in this process', 1);
+    await expectLogLines('counted in Redis again', 1);
   });
 
   it('limits failed logins in the process once Redis is killed', async () => {
@@ -96,7 +105,7 @@ describe('admin authentication while Redis is away', () => {
     await redis.kill('SIGKILL');
     await expectLimitedGuesses(client);
     // The switch is logged when it happens, not once per failure.
-    expect(logLines('counting them in this process')).toHaveLength(2);
+    await expectLogLines('counting them in this process', 2);
   });
 
   /** The failures Redis holds, over every client. */
