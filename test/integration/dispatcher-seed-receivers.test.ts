@@ -145,7 +145,7 @@ describe('the receiver samples of seed 003 accept LeadRelay deliveries', () => {
     const original = await startSample(flaskPython.python, ['flask_as_written.py', asWritten.match(/port=(\d+)/)![1]!]);
     // As written: hmac.new(str, ...) raises TypeError on Python 3, so every request gets 500.
     expect(await testWith(original.url, 'flask-as-written', secret)).toBe(500);
-    expect(original.output.join('')).toMatch(/TypeError/);
+    await waitFor(() => /TypeError/.test(original.output.join('')), { description: 'the Flask sample to log its TypeError' });
 
     const fixed = asWritten.replace(`SECRET = '${secret}'`, `SECRET = b'${secret}'`).replace(/port=\d+/, `port=${await freePort()}`);
     writeFileSync(join(workDirectory, 'flask_fixed.py'), fixed);
@@ -170,6 +170,6 @@ describe('the receiver samples of seed 003 accept LeadRelay deliveries', () => {
     const sample = await startSample(join(workDirectory, 'receiver'), [String(port)]);
     expect(await testWith(sample.url, 'go-wrong-secret', 'not-the-sample-secret-0123')).toBe(403);
     expect(await sendLeadTo(sample.url, 'go')).toMatchObject({ statusCode: 200 });
-    expect(sample.output.join('')).toMatch(/ok/);
+    await waitFor(() => /ok/.test(sample.output.join('')), { description: 'the Go sample to print ok' });
   }, 120_000);
 });

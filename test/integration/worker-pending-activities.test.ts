@@ -80,8 +80,10 @@ describe('pending activities: expiry and the per-partner cap, on the real Postgr
     expect(await harness.query('SELECT 1 FROM pending_submissions WHERE id = $1', [pastTheCap.submissionId])).toEqual([]);
     expect(await metric('leadrelay_worker_pending_activities_dropped_total')).toBe(1);
     // Logged with ids only.
-    const logLine = worker.output.join('').split('\n').find((line) => line.includes(pastTheCap.submissionId));
-    expect(logLine).toBeDefined();
+    // Through the worker's output pipe, which may be read after the job's completion.
+    const logLine = await waitFor(() => worker.output.join('').split('\n').find((line) => line.includes(pastTheCap.submissionId)), {
+      description: 'the worker to log the dropped submission',
+    });
     expect(JSON.parse(logLine!)).toMatchObject({ level: 40, partnerId: flooding.id, submissionId: pastTheCap.submissionId });
     expect(logLine).not.toContain('Secret note');
 
