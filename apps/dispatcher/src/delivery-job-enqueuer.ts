@@ -35,8 +35,6 @@ export class DeliveryJobEnqueuer {
             payload: { deliveryId },
             options: { ...deliveryJobOptions(deliveryId), delay: runAt ? Math.max(0, runAt.getTime() - now) : 0 },
           })),
-          // Delivery ids come from PostgreSQL's uuid columns.
-          { payloadsValidated: true },
         );
         return requests.map(() => undefined);
       },

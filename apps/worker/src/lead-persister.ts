@@ -10,7 +10,6 @@ import {
   externalIdsTable,
   leadAliasesTable,
   leadContentColumns,
-  leadTextColumns,
   leadsTable,
   outboxEntriesTable,
   pendingSubmissionsTable,
@@ -18,6 +17,7 @@ import {
   type LeadRow,
 } from './persist-rows.ts';
 import { columnArraySql, insertRowsSql, quoteIdentifier, type Table } from './persist-tables.ts';
+import { scalarLeadColumns } from './lead-fields.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 export interface LeadPersisterOptions {
@@ -50,8 +50,7 @@ export interface PersistResult {
 const leadSelectList = Prisma.raw(
   [
     'id',
-    ...leadTextColumns.map(([field, column]) => `${quoteIdentifier(column)} AS ${quoteIdentifier(field)}`),
-    'age',
+    ...scalarLeadColumns.map(({ field, column }) => `${quoteIdentifier(column)} AS ${quoteIdentifier(field)}`),
     'custom',
     'extra',
     'partner_id AS "partnerId"',

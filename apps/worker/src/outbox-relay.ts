@@ -44,7 +44,7 @@ export class OutboxRelay {
       jobs.push({ payload: { eventIds: chunk }, options: { jobId: fanOutJobId(chunk) } });
     }
     // Event ids are uuids this worker generated or read back from the events table.
-    await this.#queues.enqueueBulk('fanOutEvents', jobs, { payloadsValidated: true });
+    await this.#queues.enqueueBulk('fanOutEvents', jobs);
     // By key: the table is small but, between vacuums, full of the rows deleted before.
     await withStatementTransaction(this.#db, (tx) => tx.query(Prisma.sql`DELETE FROM outbox_entries WHERE event_id = ANY(${eventIds}::uuid[])`), {
       keyLookupsOnly: true,

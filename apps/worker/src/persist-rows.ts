@@ -1,27 +1,10 @@
 import type { LeadAction } from '@leadrelay/lead';
 import type { Column, Table } from './persist-tables.ts';
+import { scalarLeadColumns, type ScalarLeadValues } from './lead-fields.ts';
 
 /** A lead as a batch reads and writes it (the `leads` table). */
-export interface LeadRow {
+export interface LeadRow extends ScalarLeadValues {
   id: string;
-  email: string | null;
-  phone: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  salutation: string | null;
-  gender: string | null;
-  age: number | null;
-  dateOfBirth: string | null;
-  source: string | null;
-  company: string | null;
-  address: string | null;
-  city: string | null;
-  state: string | null;
-  zip: string | null;
-  country: string | null;
-  timezone: string | null;
-  website: string | null;
-  notes: string | null;
   custom: Record<string, unknown>;
   extra: Record<string, unknown>;
   partnerId: string;
@@ -123,31 +106,9 @@ function isoTimestamp(date: Date | null): string | null {
   return lastFormatted;
 }
 
-/** The lead fields that are plain nullable text columns: field name and column name. */
-export const leadTextColumns = [
-  ['email', 'email'],
-  ['phone', 'phone'],
-  ['firstName', 'first_name'],
-  ['lastName', 'last_name'],
-  ['salutation', 'salutation'],
-  ['gender', 'gender'],
-  ['dateOfBirth', 'date_of_birth'],
-  ['source', 'source'],
-  ['company', 'company'],
-  ['address', 'address'],
-  ['city', 'city'],
-  ['state', 'state'],
-  ['zip', 'zip'],
-  ['country', 'country'],
-  ['timezone', 'timezone'],
-  ['website', 'website'],
-  ['notes', 'notes'],
-] as const satisfies readonly (readonly [keyof LeadRow, string])[];
-
 /** Every column of a lead but its id, partner and creation time: what an update rewrites. */
 export const leadContentColumns: readonly Column<LeadRow>[] = [
-  ...leadTextColumns.map(([field, column]) => text<LeadRow>(column, (row) => row[field])),
-  { column: 'age', type: 'int4', value: (row) => row.age },
+  ...scalarLeadColumns.map(({ field, column, type }): Column<LeadRow> => ({ column, type, value: (row) => row[field] })),
   json<LeadRow>('custom', (row) => JSON.stringify(row.custom)),
   json<LeadRow>('extra', (row) => JSON.stringify(row.extra)),
   timestamp<LeadRow>('updated_at', (row) => row.updatedAt),

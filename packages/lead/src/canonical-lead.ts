@@ -7,6 +7,7 @@ import {
   normalizeTimestamp,
 } from './normalize.ts';
 import { findJsonBoundsViolation } from './json-bounds.ts';
+import type { Gender, NormalizedActivity, NormalizedConsent, NormalizedLead } from './normalized-lead.ts';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const scalar = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
@@ -60,57 +61,6 @@ export const CanonicalLeadSchema = z
     path: ['email'],
   });
 export type CanonicalLeadInput = z.input<typeof CanonicalLeadSchema>;
-
-export type Gender = 'male' | 'female' | 'other';
-
-export interface NormalizedActivity {
-  type: string;
-  description: string;
-  property?: Record<string, unknown>;
-  /** ISO 8601, when the partner said when it happened. */
-  occurredAt?: string;
-  source?: string;
-}
-
-export interface NormalizedConsent {
-  text?: string;
-  ip?: string;
-  /** Exactly as sent. */
-  timestampRaw?: string;
-  /** ISO 8601, when `timestampRaw` is a valid timestamp. */
-  givenAt?: string;
-}
-
-/**
- * A lead after normalization. A field that is absent was not in the submission: on an update
- * only present fields replace stored ones.
- */
-export interface NormalizedLead {
-  email?: string;
-  phone?: string;
-  firstName?: string;
-  lastName?: string;
-  salutation?: string;
-  gender?: Gender;
-  age?: number;
-  dateOfBirth?: string;
-  source?: string;
-  company?: string;
-  address?: string;
-  city?: string;
-  state?: string;
-  zip?: string;
-  country?: string;
-  timezone?: string;
-  website?: string;
-  notes?: string;
-  custom?: Record<string, string | number | boolean | null>;
-  /** Partner fields carried with the lead but not acted on. */
-  extra?: Record<string, unknown>;
-  externalId?: string;
-  consent?: NormalizedConsent;
-  activities?: NormalizedActivity[];
-}
 
 export type NormalizeResult =
   | { ok: true; lead: NormalizedLead }

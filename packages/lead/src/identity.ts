@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { NormalizedLead } from './canonical-lead.ts';
+import type { NormalizedLead } from './normalized-lead.ts';
 
 /**
  * The keys that make two leads the same person: normalized email and E.164 phone. Hashed so

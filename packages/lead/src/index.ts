@@ -7,16 +7,9 @@ export {
   normalizeCanonicalLead,
   normalizeGender,
 } from './canonical-lead.ts';
-export type {
-  ActivityInput,
-  CanonicalLeadInput,
-  Gender,
-  NormalizedActivity,
-  NormalizedConsent,
-  NormalizedLead,
-  NormalizeOptions,
-  NormalizeResult,
-} from './canonical-lead.ts';
+export type { ActivityInput, CanonicalLeadInput, NormalizeOptions, NormalizeResult } from './canonical-lead.ts';
+export { NormalizedActivitySchema, NormalizedConsentSchema, NormalizedLeadSchema, genders } from './normalized-lead.ts';
+export type { Gender, NormalizedActivity, NormalizedConsent, NormalizedLead } from './normalized-lead.ts';
 export { findJsonBoundsViolation, itemJsonBounds } from './json-bounds.ts';
 export type { JsonBounds } from './json-bounds.ts';
 export { identityClaimRedisKey, identityClaimValue, identityKeys, leadIdOfIdentityClaim } from './identity.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
+import { NormalizedActivitySchema, NormalizedLeadSchema } from '@leadrelay/lead';
 
 /** Names of the queues LeadRelay uses; the dashboard shows each. */
 export const queueNames = {
@@ -11,47 +12,6 @@ export const queueNames = {
   deliveries: 'deliveries',
 } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
-
-const NormalizedActivityPayload = z.object({
-  type: z.string(),
-  description: z.string(),
-  property: z.record(z.string(), z.unknown()).optional(),
-  occurredAt: z.string().optional(),
-  source: z.string().optional(),
-});
-
-const NormalizedLeadPayload = z.object({
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  salutation: z.string().optional(),
-  gender: z.enum(['male', 'female', 'other']).optional(),
-  age: z.number().int().optional(),
-  dateOfBirth: z.string().optional(),
-  source: z.string().optional(),
-  company: z.string().optional(),
-  address: z.string().optional(),
-  city: z.string().optional(),
-  state: z.string().optional(),
-  zip: z.string().optional(),
-  country: z.string().optional(),
-  timezone: z.string().optional(),
-  website: z.string().optional(),
-  notes: z.string().optional(),
-  custom: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-  extra: z.record(z.string(), z.unknown()).optional(),
-  externalId: z.string().optional(),
-  consent: z
-    .object({
-      text: z.string().optional(),
-      ip: z.string().optional(),
-      timestampRaw: z.string().optional(),
-      givenAt: z.string().optional(),
-    })
-    .optional(),
-  activities: z.array(NormalizedActivityPayload).optional(),
-});
 
 /** Submissions one persist-leads job carries at most (intake's group commit stays below it). */
 export const maxSubmissionsPerJob = 1000;
@@ -81,7 +41,7 @@ export const PersistLeadPayload = z.object({
   leadId: z.uuid(),
   /** What intake told the partner; the worker makes it true. */
   decision: z.enum(['created', 'duplicate', 'updated']),
-  lead: NormalizedLeadPayload,
+  lead: NormalizedLeadSchema,
 });
 export type PersistLeadPayload = z.infer<typeof PersistLeadPayload>;
 
@@ -99,7 +59,7 @@ export type PersistLeadsPayload = z.infer<typeof PersistLeadsPayload>;
 export const AppendActivitiesPayload = z.object({
   ...SubmissionFields,
   leadId: z.uuid(),
-  activities: z.array(NormalizedActivityPayload).min(1),
+  activities: z.array(NormalizedActivitySchema).min(1),
   /**
    * Intake found the lead stored and the partner allowed to change it (see LeadChangeRights). Absent
    * when the lead was not stored yet: the worker then applies the activities only if the partner
@@ -131,7 +91,6 @@ const retention: JobsOptions = {
   removeOnFail: false,
 };
 
-/** Every job LeadRelay enqueues: producer and consumer share one definition. */
 /**
  * BullMQ attempts of every delivery job. The dispatcher ends a run itself after the attempts its
  * DISPATCH_RETRY_SCHEDULE allows (the last one is recorded as `failed` and the job completes), so
@@ -142,6 +101,7 @@ export const deliveryJobAttemptCeiling = 100;
 /** Backoff type of delivery jobs; the delivery worker's strategy waits until the recorded next attempt. */
 export const deliveryBackoffType = 'delivery-schedule';
 
+/** Every job LeadRelay enqueues: producer and consumer share one definition. */
 export const jobCatalog = {
   persistLead: {
     queue: queueNames.leads,

@@ -14,8 +14,11 @@ export interface QueueRegistryOptions {
 }
 
 /**
- * The queues a process produces to, created once and shared. `enqueue` is checked against the
- * job catalog at compile time and validates the payload at run time before it reaches Redis.
+ * The queues a process produces to, created once and shared. A payload is checked against the
+ * job catalog at compile time here, and at run time where it is read (`parseJobPayload`): every
+ * producer builds its payloads from values it has already validated (a lead from
+ * `normalizeCanonicalLead`, ids it made or read), so parsing them here too would only check the
+ * same data twice on the hot path.
  */
 export class QueueRegistry {
   readonly #queues = new Map<QueueName, Queue>();
@@ -47,22 +50,15 @@ export class QueueRegistry {
     options: JobsOptions & { jobId: string },
   ): Promise<void> {
     const definition = jobCatalog[key];
-    const data = definition.payload.parse(payload);
     const started = performance.now();
-    await this.queue(definition.queue).add(definition.name, data, { ...definition.options, ...options });
+    await this.queue(definition.queue).add(definition.name, payload, { ...definition.options, ...options });
     this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
   }
 
-  /**
-   * Adds many jobs of one kind in one round trip. With `payloadsValidated`, the caller vouches
-   * that it built every payload from values it had already validated against the same rules
-   * (the compiler still checks their type), and the run-time parse is skipped: on a hot path it
-   * would parse the same data a second time.
-   */
+  /** Adds many jobs of one kind in one round trip. */
   async enqueueBulk<Key extends JobKey>(
     key: Key,
     jobs: { payload: JobPayload<Key>; options: JobsOptions & { jobId: string } }[],
-    { payloadsValidated = false }: { payloadsValidated?: boolean } = {},
   ): Promise<void> {
     if (jobs.length === 0) return;
     const definition = jobCatalog[key];
@@ -71,15 +67,14 @@ export class QueueRegistry {
       // One job: `add` stores exactly what `addBulk` would, without building a pipeline (ioredis
       // copies every BullMQ script onto each one).
       const [job] = jobs as [(typeof jobs)[number]];
-      const data = payloadsValidated ? job.payload : definition.payload.parse(job.payload);
       const started = performance.now();
-      await queue.add(definition.name, data, { ...definition.options, ...job.options });
+      await queue.add(definition.name, job.payload, { ...definition.options, ...job.options });
       this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
       return;
     }
     const bulk = jobs.map((job) => ({
       name: definition.name,
-      data: payloadsValidated ? job.payload : definition.payload.parse(job.payload),
+      data: job.payload,
       opts: { ...definition.options, ...job.options },
     }));
     const started = performance.now();

@@ -1,7 +1,7 @@
 import { newTimeOrderedUuid } from '@leadrelay/db';
 import { identityKeys, type NormalizedActivity, type NormalizedLead } from '@leadrelay/lead';
 import { MicroBatcher } from '@leadrelay/group-commit';
-import { PersistLeadPayload, jobIdFor, maxSubmissionsPerJob, type QueueRegistry } from '@leadrelay/queue';
+import { jobIdFor, maxSubmissionsPerJob, type PersistLeadPayload, type QueueRegistry } from '@leadrelay/queue';
 import { AppError } from '@leadrelay/http-kit';
 import type { ClaimOutcome, ClaimRequest, IdentityClaims } from './identity-claims.ts';
 import type { LeadChangeRights } from './lead-change-rights.ts';
@@ -19,11 +19,6 @@ export interface AcceptanceContext {
   onDuplicate: 'keep' | 'update';
   /** With `update`: the partner's `changeScope` is `any`, it may update leads other partners created. */
   mayChangeAnyLead?: boolean;
-  /**
-   * Every lead came out of `normalizeCanonicalLead`, whose output always fits the job payload:
-   * the queue need not parse the payloads again.
-   */
-  leadsValidated?: boolean;
 }
 
 export interface AcceptanceResult {
@@ -194,7 +189,7 @@ export class LeadAcceptance {
         outcome.kind === 'created'
           ? { status: 'created', leadId: outcome.leadId }
           : { status: updates[index] ? 'updated' : 'duplicate', leadId: outcome.leadId };
-      const submission: PersistLeadPayload = {
+      submissions.push({
         submissionId: newTimeOrderedUuid(),
         partnerId: context.partnerId,
         route: context.route,
@@ -204,10 +199,7 @@ export class LeadAcceptance {
         leadId: result.leadId,
         decision: result.status,
         lead: item.lead,
-      };
-      // Canonical leads come out of normalizeCanonicalLead, which always fits the payload; the
-      // profiles' mappers are checked here, so a mapping mistake is an error, not a stored job.
-      submissions.push(context.leadsValidated === true ? submission : PersistLeadPayload.parse(submission));
+      });
       return result;
     });
     return { results, submissions };
@@ -218,7 +210,6 @@ export class LeadAcceptance {
     await this.queues.enqueueBulk(
       'persistLeads',
       [{ payload: { submissions }, options: { jobId: jobIdFor('submissions', submissions[0]!.submissionId) } }],
-      { payloadsValidated: true },
     );
   }
 

@@ -1,4 +1,5 @@
-import type { Gender, NormalizeResult } from '../canonical-lead.ts';
+import type { NormalizeResult } from '../canonical-lead.ts';
+import type { Gender } from '../normalized-lead.ts';
 import { finishLead, notAnObject, PartnerItemReader, type ProfileOptions } from './partner-item.ts';
 
 /** The fields of seed 000's New Leads API; anything else the partner sends goes to `extra`. */

@@ -1,4 +1,5 @@
-import type { Gender, NormalizeResult } from '../canonical-lead.ts';
+import type { NormalizeResult } from '../canonical-lead.ts';
+import type { Gender } from '../normalized-lead.ts';
 import { decodeBase64Text } from './base64-text.ts';
 import { finishLead, notAnObject, PartnerItemReader, type ProfileOptions } from './partner-item.ts';
 

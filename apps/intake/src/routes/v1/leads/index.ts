@@ -18,7 +18,6 @@ const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
         requestId: request.id,
         onDuplicate: request.query.onDuplicate,
         mayChangeAnyLead: request.partner.changeScope === 'any',
-        leadsValidated: true,
       });
       return { statusCode: body.counts.rejected === body.results.length ? (400 as const) : (202 as const), body };
     });
