@@ -13,7 +13,7 @@ import { createDatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
-import { Batcher } from './batcher.ts';
+import { TimedBatcher } from './timed-batcher.ts';
 import { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { LeadPersister } from './lead-persister.ts';
 import { OutboxRelay } from './outbox-relay.ts';
@@ -54,7 +54,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
         onBatchPersisted: recordPersistBatch,
         onPendingDropped: recordPendingActivitiesDropped,
       });
-      return new Batcher<Submission, SubmissionOutcome>({
+      return new TimedBatcher<Submission, SubmissionOutcome>({
         maxBatchSize: config.WORKER_BATCH_MAX_SIZE,
         maxWaitMs: config.WORKER_BATCH_MAX_WAIT,
         // One batch of a lane is written at a time (its slot is released when its transaction

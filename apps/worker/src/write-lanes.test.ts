@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Batcher } from './batcher.ts';
+import { TimedBatcher } from './timed-batcher.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 import { WriteLanes, laneIndex } from './write-lanes.ts';
 
@@ -25,7 +25,7 @@ describe('WriteLanes', () => {
     const release: (() => void)[] = [];
     const lanes = [0, 1].map(
       (lane) =>
-        new Batcher<Submission, SubmissionOutcome>({
+        new TimedBatcher<Submission, SubmissionOutcome>({
           maxBatchSize: 2,
           maxWaitMs: 1,
           maxConcurrentFlushes: 1,

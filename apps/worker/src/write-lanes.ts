@@ -1,4 +1,4 @@
-import type { Batcher } from './batcher.ts';
+import type { TimedBatcher } from './timed-batcher.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 /**
@@ -10,9 +10,9 @@ import type { Submission, SubmissionOutcome } from './submission.ts';
  * stored on another lead, under an alias, locks that lead's row: see LeadPersister.)
  */
 export class WriteLanes {
-  readonly #lanes: readonly Batcher<Submission, SubmissionOutcome>[];
+  readonly #lanes: readonly TimedBatcher<Submission, SubmissionOutcome>[];
 
-  constructor(lanes: readonly Batcher<Submission, SubmissionOutcome>[]) {
+  constructor(lanes: readonly TimedBatcher<Submission, SubmissionOutcome>[]) {
     if (lanes.length === 0) throw new Error('at least one write lane is needed');
     this.#lanes = lanes;
   }

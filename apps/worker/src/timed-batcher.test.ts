@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Batcher } from './batcher.ts';
+import { TimedBatcher } from './timed-batcher.ts';
 
-describe('Batcher', () => {
+describe('TimedBatcher', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -16,7 +16,7 @@ describe('Batcher', () => {
 
   it('flushes as soon as a batch is full, without waiting', async () => {
     const batches: number[][] = [];
-    const batcher = new Batcher<number, number>({ maxBatchSize: 3, maxWaitMs: 60_000, maxConcurrentFlushes: 1, flush: echo(batches) });
+    const batcher = new TimedBatcher<number, number>({ maxBatchSize: 3, maxWaitMs: 60_000, maxConcurrentFlushes: 1, flush: echo(batches) });
     const results = await Promise.all([1, 2, 3].map((item) => batcher.add(item)));
     expect(results).toEqual([10, 20, 30]);
     expect(batches).toEqual([[1, 2, 3]]);
@@ -24,7 +24,7 @@ describe('Batcher', () => {
 
   it('flushes a partial batch once its first item has waited maxWaitMs', async () => {
     const batches: number[][] = [];
-    const batcher = new Batcher<number, number>({ maxBatchSize: 100, maxWaitMs: 5, maxConcurrentFlushes: 1, flush: echo(batches) });
+    const batcher = new TimedBatcher<number, number>({ maxBatchSize: 100, maxWaitMs: 5, maxConcurrentFlushes: 1, flush: echo(batches) });
     const pending = [batcher.add(1), batcher.add(2)];
     await vi.advanceTimersByTimeAsync(4);
     expect(batches).toEqual([]);
@@ -35,7 +35,7 @@ describe('Batcher', () => {
 
   it('settles each item with its own result and rejects every item when the flush throws', async () => {
     let fail = false;
-    const batcher = new Batcher<number, number>({
+    const batcher = new TimedBatcher<number, number>({
       maxBatchSize: 2,
       maxWaitMs: 5,
       maxConcurrentFlushes: 1,
@@ -55,7 +55,7 @@ describe('Batcher', () => {
   it('keeps at most maxConcurrentFlushes batches in flight and queues the rest', async () => {
     const releases: (() => void)[] = [];
     const batches: number[][] = [];
-    const batcher = new Batcher<number, number>({
+    const batcher = new TimedBatcher<number, number>({
       maxBatchSize: 1,
       maxWaitMs: 5,
       maxConcurrentFlushes: 2,
@@ -76,7 +76,7 @@ describe('Batcher', () => {
   it('starts the next batch once a flush releases its slot, before that flush settles', async () => {
     const batches: number[][] = [];
     let finishFirst: (() => void) | undefined;
-    const batcher = new Batcher<number, number>({
+    const batcher = new TimedBatcher<number, number>({
       maxBatchSize: 2,
       maxWaitMs: 5,
       maxConcurrentFlushes: 1,
@@ -102,7 +102,7 @@ describe('Batcher', () => {
 
   it('flushes what waits on close, then refuses new items', async () => {
     const batches: number[][] = [];
-    const batcher = new Batcher<number, number>({ maxBatchSize: 100, maxWaitMs: 60_000, maxConcurrentFlushes: 1, flush: echo(batches) });
+    const batcher = new TimedBatcher<number, number>({ maxBatchSize: 100, maxWaitMs: 60_000, maxConcurrentFlushes: 1, flush: echo(batches) });
     const pending = batcher.add(7);
     await batcher.close();
     expect(await pending).toBe(70);
