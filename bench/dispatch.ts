@@ -112,7 +112,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     } else {
       const jobs = [];
       for (let start = 0; start < eventIds.length; start += eventsPerJob) {
-        jobs.push({ payload: { eventIds: eventIds.slice(start, start + eventsPerJob) }, options: { jobId: jobIdFor('events', randomUUID()) } });
+        jobs.push({ payload: { eventIds: eventIds.slice(start, start + eventsPerJob) }, options: { jobId: jobIdFor('eventGroup', randomUUID()) } });
       }
       await queues.enqueueBulk('fanOutEvents', jobs);
     }

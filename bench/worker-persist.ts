@@ -259,7 +259,7 @@ async function enqueueJobs(queues: QueueRegistry, partnerId: string, count: numb
       jobs.push(
         submissionsPerJob === 1
           ? { name: jobCatalog.persistLead.name, data: group[0]!, opts: { ...jobCatalog.persistLead.options, jobId: jobIdFor('submission', group[0]!.submissionId) } }
-          : { name: jobCatalog.persistLeads.name, data: { submissions: group }, opts: { ...jobCatalog.persistLeads.options, jobId: jobIdFor('submissions', group[0]!.submissionId) } },
+          : { name: jobCatalog.persistLeads.name, data: { submissions: group }, opts: { ...jobCatalog.persistLeads.options, jobId: jobIdFor('submissionGroup', group[0]!.submissionId) } },
       );
     }
     await leadsQueue.addBulk(jobs);

@@ -102,9 +102,9 @@ describe('dispatcher: fan-out jobs of one event and of many', () => {
       ...Array.from({ length: 10 }, () => ['created' as const, 'activity_added' as const]),
     ]);
     const eventIds = leads.flatMap((lead) => lead.eventIds);
-    await queues.enqueue('fanOutEvents', { eventIds }, { jobId: jobIdFor('events', randomUUID()) });
+    await queues.enqueue('fanOutEvents', { eventIds }, { jobId: jobIdFor('eventGroup', randomUUID()) });
     // The same events again, grouped differently, as the outbox sweep may enqueue them after a worker crash.
-    await queues.enqueue('fanOutEvents', { eventIds: eventIds.slice(100) }, { jobId: jobIdFor('events', randomUUID()) });
+    await queues.enqueue('fanOutEvents', { eventIds: eventIds.slice(100) }, { jobId: jobIdFor('eventGroup', randomUUID()) });
 
     await waitFor(async () => (await deliveryRows(destinationIds)).filter((row) => row.status === 'delivered').length === 2 * eventIds.length, {
       timeoutMs: 60_000,

@@ -163,7 +163,7 @@ export class WorkerHarness {
   }
 
   /** Enqueues one persist-leads job holding every payload, as intake does under load; returns its job id. */
-  async enqueueLeadGroup(payloads: PersistLeadPayload[], jobId = jobIdFor('submissions', payloads[0]!.submissionId)): Promise<string> {
+  async enqueueLeadGroup(payloads: PersistLeadPayload[], jobId = jobIdFor('submissionGroup', payloads[0]!.submissionId)): Promise<string> {
     await this.leads.add(jobCatalog.persistLeads.name, { submissions: payloads }, { ...jobCatalog.persistLeads.options, jobId });
     return jobId;
   }

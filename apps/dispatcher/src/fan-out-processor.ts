@@ -40,7 +40,7 @@ export class FanOutProcessor {
         queues.enqueue(
           'settleFanOut',
           { eventIds },
-          { jobId: jobIdFor('settle-fan-out', job.id ?? randomUUID()), delay: Math.max(0, settledBy.getTime() - Date.now()) },
+          { jobId: jobIdFor('settleFanOut', job.id ?? randomUUID()), delay: Math.max(0, settledBy.getTime() - Date.now()) },
         ),
     });
     return { deliveries: created.length, ...counts };

@@ -70,5 +70,5 @@ export class OutboxRelay {
 
 /** `events-<digest of the ids in order>`: the same batch always gets the same id, another batch another. */
 export function fanOutJobId(eventIds: readonly string[]): string {
-  return jobIdFor('events', createHash('sha256').update(eventIds.join(',')).digest('hex').slice(0, 32));
+  return jobIdFor('eventGroup', createHash('sha256').update(eventIds.join(',')).digest('hex').slice(0, 32));
 }

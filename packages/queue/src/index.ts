@@ -12,11 +12,12 @@ export {
   deliveryJobAttemptCeiling,
   deliveryBackoffType,
   jobIdFor,
+  jobIdKinds,
   maxEventsPerJob,
   maxSubmissionsPerJob,
   queueNames,
 } from './job-catalog.ts';
-export type { JobDefinition, JobKey, JobPayload, QueueName } from './job-catalog.ts';
+export type { JobDefinition, JobIdKind, JobKey, JobPayload, QueueName } from './job-catalog.ts';
 export { QueueRegistry } from './queue-registry.ts';
 export type { QueueRegistryOptions } from './queue-registry.ts';
 export { parseJobPayload } from './parse-job-payload.ts';

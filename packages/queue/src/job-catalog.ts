@@ -103,6 +103,11 @@ export const deliveryBackoffType = 'delivery-schedule';
 
 /** Every job LeadRelay enqueues: producer and consumer share one definition. */
 export const jobCatalog = {
+  /**
+   * Legacy: one submission per job. No app enqueues it any more (intake's group commit sends
+   * persist-leads); the worker still runs it so jobs queued by an older intake drain. See
+   * DEVELOPERS.md, "Legacy job kinds", before removing it.
+   */
   persistLead: {
     queue: queueNames.leads,
     name: 'persist-lead',
@@ -121,6 +126,10 @@ export const jobCatalog = {
     payload: AppendActivitiesPayload,
     options: { ...persistenceRetry, ...retention },
   },
+  /**
+   * Legacy: one event per job. No app enqueues it any more (the outbox relay sends
+   * fan-out-events); the dispatcher still runs it so jobs queued by an older worker drain.
+   */
   fanOutEvent: {
     queue: queueNames.events,
     name: 'fan-out-event',
@@ -165,9 +174,29 @@ export interface JobDefinition<Payload extends z.ZodType> {
 export type JobKey = keyof typeof jobCatalog;
 export type JobPayload<Key extends JobKey> = z.infer<(typeof jobCatalog)[Key]['payload']>;
 
-/** BullMQ custom job ids may not contain `:`; ours are `<kind>-<uuid>`. */
-export function jobIdFor(kind: string, id: string): string {
-  return `${kind}-${id}`;
+/**
+ * What a job's id is made from, and the text its id starts with. The texts stay as they have
+ * always been, so jobs already in Redis keep being found by their ids.
+ */
+export const jobIdKinds = {
+  /** persist-lead (legacy) and append-activities: one submission, by its id. */
+  submission: 'submission',
+  /** persist-leads: the submissions of requests answered together, by the first one's id. */
+  submissionGroup: 'submissions',
+  /** fan-out-event (legacy): one event, by its id. */
+  event: 'event',
+  /** fan-out-events: the events of one committed worker batch, by a hash of their ids. */
+  eventGroup: 'events',
+  /** settle-fan-out: by the id of the fan-out job it settles. */
+  settleFanOut: 'settle-fan-out',
+  /** deliver: one delivery, by its id (and the run, for a replay or a resume). */
+  delivery: 'delivery',
+} as const;
+export type JobIdKind = keyof typeof jobIdKinds;
+
+/** BullMQ custom job ids may not contain `:`; ours are `<kind>-<id>`. */
+export function jobIdFor(kind: JobIdKind, id: string): string {
+  return `${jobIdKinds[kind]}-${id}`;
 }
 
 /** `capped-exponential`: 1 s, 2 s, 4 s ... at most one minute between tries. */

@@ -209,7 +209,7 @@ export class LeadAcceptance {
     if (submissions.length === 0) return;
     await this.queues.enqueueBulk(
       'persistLeads',
-      [{ payload: { submissions }, options: { jobId: jobIdFor('submissions', submissions[0]!.submissionId) } }],
+      [{ payload: { submissions }, options: { jobId: jobIdFor('submissionGroup', submissions[0]!.submissionId) } }],
     );
   }
 
