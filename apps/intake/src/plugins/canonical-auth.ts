@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '@leadrelay/http-kit';
-import type { IntakePartner } from './partner-directory.ts';
+import type { IntakePartner } from '../services/partner-directory.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hashApiKey } from '@leadrelay/credentials';
-import type { IntakePartner } from '../plugins/partner-directory.ts';
+import type { IntakePartner } from './partner-directory.ts';
 
 /** Constant-time check that `presented` is this partner's API key (compared as hashes). */
 export function isPartnerApiKey(partner: IntakePartner, presented: string | undefined): boolean {

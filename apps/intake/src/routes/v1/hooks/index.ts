@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError, ContractError } from '@leadrelay/http-kit';
 import type { PartnerProfile } from '@leadrelay/db';
 import { partnerRateLimit } from '../../../plugins/partner-rate-limit.ts';
-import type { IntakePartner } from '../../../plugins/partner-directory.ts';
+import type { IntakePartner } from '../../../services/partner-directory.ts';
 import { alowareHook } from './aloware-hook.ts';
 import { hotwireHook } from './hotwire-hook.ts';
 import { sovendusHook } from './sovendus-hook.ts';

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IntakePartner } from '../../../plugins/partner-directory.ts';
+import type { IntakePartner } from '../../../services/partner-directory.ts';
 
 /**
  * One inbound partner contract (a seed), spoken on `GET|POST /v1/hooks/:partnerSlug` by

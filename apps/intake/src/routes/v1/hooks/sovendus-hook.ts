@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ContractError } from '@leadrelay/http-kit';
 import { mapSovendusLead } from '@leadrelay/lead';
 import { isPartnerApiKey } from '../../../services/partner-credentials.ts';
-import type { IntakePartner } from '../../../plugins/partner-directory.ts';
+import type { IntakePartner } from '../../../services/partner-directory.ts';
 import type { PartnerHook } from './partner-hook.ts';
 
 const basicChallenge = { 'www-authenticate': 'Basic realm="LeadRelay", charset="UTF-8"' };
