@@ -1,5 +1,5 @@
 import { hashApiKey } from '@leadrelay/credentials';
-import { describeDatabaseError, isDatabaseUnavailableError, type PartnerChangeScope, type PartnerProfile } from '@leadrelay/db';
+import { isDatabaseUnavailableError, type PartnerChangeScope, type PartnerProfile } from '@leadrelay/db';
 import { AppError } from '@leadrelay/http-kit';
 
 /** What intake needs to know of a partner to authenticate and map its leads. */
