@@ -14,6 +14,8 @@ export interface BenchSystemOptions {
 
 export interface BenchSystem {
   intakeUrl: string;
+  /** For registering more destinations (`adminRequest`). */
+  adminUrl: string;
   /** The bench partner's API key (canonical profile, no effective rate limit). */
   apiKey: string;
   apps: Record<AppName, AppProcess>;
@@ -56,7 +58,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       partnerId: 'bench-account',
     });
     if (destination.status !== 201) throw new Error(`registering the bench destination failed: ${JSON.stringify(destination)}`);
-    return { intakeUrl, apiKey: partner.apiKey, apps, stop };
+    return { intakeUrl, adminUrl, apiKey: partner.apiKey, apps, stop };
   } catch (error) {
     await stop();
     throw error;
