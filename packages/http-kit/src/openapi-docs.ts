@@ -17,6 +17,29 @@ export interface OpenApiDocsOptions {
   tags?: { name: string; description?: string }[];
 }
 
+type RouteTransform = Parameters<typeof jsonSchemaTransform>[0];
+
+/**
+ * jsonSchemaTransform, plus one fix: @fastify/swagger turns each top-level key of a querystring
+ * schema without `properties` (a free-form `z.record`) into a query parameter, which gave the
+ * partner hooks three bogus parameters (`type`, `propertyNames`, `additionalProperties`) that
+ * generators reject. Such a querystring is documented as one free-form object parameter instead,
+ * serialised `style: form`, `explode: true` (each key its own `key=value`). Documentation only:
+ * validation still uses the route's own schema.
+ */
+function transformRoute(route: RouteTransform): ReturnType<typeof jsonSchemaTransform> {
+  const transformed = jsonSchemaTransform(route);
+  const querystring = transformed.schema?.querystring as Record<string, unknown> | undefined;
+  if (!querystring || querystring.type !== 'object' || 'properties' in querystring) return transformed;
+  return {
+    ...transformed,
+    schema: {
+      ...transformed.schema,
+      querystring: { type: 'object', properties: { query: querystring }, style: 'form', explode: true },
+    },
+  };
+}
+
 /** Where the UI is served; its JSON document is at `${docsRoutePrefix}/json`. */
 export const docsRoutePrefix = '/docs';
 
@@ -34,7 +57,7 @@ export const openApiDocsPlugin = fp<OpenApiDocsOptions>(
         components: { securitySchemes },
         ...(tags ? { tags } : {}),
       },
-      transform: jsonSchemaTransform,
+      transform: transformRoute,
       transformObject: jsonSchemaTransformObject,
     });
     await app.register(fastifySwaggerUi, { routePrefix: docsRoutePrefix });
