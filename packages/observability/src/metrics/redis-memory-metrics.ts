@@ -23,7 +23,8 @@ function readRedisMemory(): Promise<Map<string, number> | null> {
     try {
       return parseInfo(await Promise.race([memorySource.info('memory'), timeout]));
     } catch {
-      // No sample rather than a stale one: an alert on a stale figure would be wrong either way.
+      // 0 rather than a stale figure (prom-client reports an unlabelled gauge it has no value for as 0):
+      // with maxmemory 0 the near-the-limit alert stays quiet, and an unreachable Redis has alerts of its own.
       return null;
     } finally {
       clearTimeout(timer);
@@ -59,10 +60,10 @@ function redisMemoryGauge(name: string, help: string, field: string): Gauge {
   });
 }
 
-redisMemoryGauge('leadrelay_redis_used_memory_bytes', "Memory Redis uses (INFO memory's used_memory), read at scrape time", 'used_memory');
+redisMemoryGauge('leadrelay_redis_used_memory_bytes', "Memory Redis uses (INFO memory's used_memory), read at scrape time; 0 when Redis did not answer", 'used_memory');
 redisMemoryGauge(
   'leadrelay_redis_maxmemory_bytes',
-  "Redis's memory limit (INFO memory's maxmemory; 0 when none is set), read at scrape time",
+  "Redis's memory limit (INFO memory's maxmemory; 0 when none is set), read at scrape time; 0 when Redis did not answer",
   'maxmemory',
 );
 
