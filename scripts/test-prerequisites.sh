@@ -5,7 +5,9 @@
 # - Debian's chromium (the browser tests drive it through playwright-core; no browser is downloaded);
 # - Debian's python3-flask and golang-go (the seed 003 receiver tests run the seed's Flask and Go
 #   samples; Flask goes to /usr/bin/python3, which the test falls back to when the PATH's python3 has
-#   no Flask).
+#   no Flask);
+# - Debian's prometheus (its promtool checks and unit-tests docker/prometheus's alert rules, and its
+#   prometheus scrapes the running apps in test/integration/prometheus-alerts.test.ts).
 # Missing Debian packages are installed with apt-get when this runs as root; otherwise it names the
 # command to run and stops, so no test is skipped for a missing tool.
 set -euo pipefail
@@ -24,6 +26,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import flask' >/dev/null 2>&1 || missing+=(python3-flask)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
+{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || missing+=(prometheus)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

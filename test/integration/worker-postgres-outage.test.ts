@@ -51,6 +51,9 @@ describe('the worker while PostgreSQL is down', () => {
     // The jobs that met the outage fail and wait for their retry; none fails for good.
     await waitFor(async () => (await harness.jobCounts()).delayed > 0, { description: 'jobs waiting for their retry' });
     expect((await harness.jobCounts()).failed).toBe(0);
+    // What the LeadRelayWorkerPersistErrors alert sees: the failed transactions, counted as unavailable.
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
+    expect(Number(/^leadrelay_worker_persist_failures_total\{kind="unavailable"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
 
     postgres.start();
     await harness.reconnect();

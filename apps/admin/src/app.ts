@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
-import { httpMetrics, reportQueueDepths } from '@leadrelay/observability';
+import { httpMetrics, reportQueueDepths, reportRedisMemory } from '@leadrelay/observability';
 import type { AdminEnv } from './env.ts';
 import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
@@ -34,6 +34,9 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   // The admin sees every queue, so it is the one process that reports their depths on /metrics.
   const stopReportingQueueDepths = reportQueueDepths(app.queues.all());
   app.addHook('onClose', async () => stopReportingQueueDepths());
+  // And Redis's memory: BullMQ cannot evict, so Redis at its limit refuses every new lead.
+  const stopReportingRedisMemory = reportRedisMemory(app.redis);
+  app.addHook('onClose', async () => stopReportingRedisMemory());
 
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: app.queues.all() });
   await app.register(healthRoutes, { readiness });

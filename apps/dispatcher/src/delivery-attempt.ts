@@ -1,4 +1,4 @@
-import { recordDeliveryAttempt, type Logger } from '@leadrelay/observability';
+import { recordDeliveryAttempt, recordDestinationAutoDisabled, type Logger } from '@leadrelay/observability';
 import type { LeadDocument } from '@leadrelay/lead';
 import { buildSignedWebhook, type DecryptedSecrets, type WebhookResult, type WebhookSender } from '@leadrelay/delivery';
 import type { AttemptRecord, DeliveryStore } from './delivery-store.ts';
@@ -188,6 +188,7 @@ export class DeliveryAttempter {
 
   async #disable(destinationId: string, reason: string) {
     if (await this.#store.disable(destinationId, reason)) {
+      recordDestinationAutoDisabled();
       this.#logger.warn({ destinationId, reason }, 'destination disabled; its new deliveries are kept paused');
     }
   }

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { recordRefusedLeadChange, type Logger } from '@leadrelay/observability';
-import { classifyDatabaseError, describeDatabaseError } from './database-error.ts';
+import { classifyDatabaseError, describeDatabaseError, type DatabaseErrorKind } from './database-error.ts';
 import type { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import type { LeadPersister, PersistResult } from './lead-persister.ts';
 import type { OutboxRelay } from './outbox-relay.ts';
@@ -14,6 +14,8 @@ export interface PersistPipelineOptions {
   logger: Logger;
   /** Called after each committed batch, e.g. for metrics. */
   onBatchPersisted?(size: number, durationMs: number): void;
+  /** Called after a persist transaction failed, with how its error is classified, e.g. for metrics. */
+  onPersistFailed?(kind: DatabaseErrorKind): void;
   /** Called after a committed batch dropped activities because their partner had too many pending. */
   onPendingDropped?(count: number): void;
 }
@@ -82,7 +84,13 @@ export class PersistPipeline {
   #write(submissions: Submission[]): Promise<PersistResult> {
     const write = this.#lastWrite.then(async () => {
       const startedAt = performance.now();
-      const result = await this.#options.persister.persist(submissions);
+      let result: PersistResult;
+      try {
+        result = await this.#options.persister.persist(submissions);
+      } catch (error) {
+        this.#options.onPersistFailed?.(classifyDatabaseError(error));
+        throw error;
+      }
       const durationMs = performance.now() - startedAt;
       this.#options.onBatchPersisted?.(submissions.length, durationMs);
       this.#options.logger.debug({ submissions: submissions.length, transactionMs: Math.round(durationMs), phasesMs: result.phasesMs }, 'batch written');

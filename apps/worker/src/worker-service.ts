@@ -5,6 +5,7 @@ import {
   recordPendingActivitiesDropped,
   recordPendingActivitiesExpired,
   recordPersistBatch,
+  recordPersistFailure,
   type Logger,
 } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
@@ -52,6 +53,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
         claims,
         logger,
         onBatchPersisted: recordPersistBatch,
+        onPersistFailed: recordPersistFailure,
         onPendingDropped: recordPendingActivitiesDropped,
       });
       return new TimedBatcher<Submission, SubmissionOutcome>({

@@ -7,6 +7,15 @@ export { httpMetrics, observeHttpRequest } from './metrics/http-metrics.ts';
 export type { HttpRequestSample } from './metrics/http-metrics.ts';
 export { observeEnqueue, queueDepthStates, reportQueueDepths } from './metrics/queue-metrics.ts';
 export type { QueueDepthSource } from './metrics/queue-metrics.ts';
-export { recordPendingActivitiesExpired, recordPendingActivitiesDropped, recordPersistBatch } from './metrics/worker-metrics.ts';
-export { recordDeliveryAttempt } from './metrics/delivery-metrics.ts';
+export { reportRedisMemory } from './metrics/redis-memory-metrics.ts';
+export type { RedisMemorySource } from './metrics/redis-memory-metrics.ts';
+export {
+  persistFailureKinds,
+  recordPendingActivitiesExpired,
+  recordPendingActivitiesDropped,
+  recordPersistBatch,
+  recordPersistFailure,
+} from './metrics/worker-metrics.ts';
+export type { PersistFailureKind } from './metrics/worker-metrics.ts';
+export { recordDeliveryAttempt, recordDestinationAutoDisabled } from './metrics/delivery-metrics.ts';
 export { recordRefusedLeadChange } from './metrics/lead-change-metrics.ts';

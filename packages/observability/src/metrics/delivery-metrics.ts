@@ -22,3 +22,14 @@ export function recordDeliveryAttempt(destinationId: string, outcome: string, du
   deliveryAttemptsTotal.inc({ outcome });
   deliveryAttemptDurationSeconds.observe({ destination_id: destinationId, outcome }, durationMs / 1000);
 }
+
+const destinationsAutoDisabledTotal = new Counter({
+  name: 'leadrelay_destinations_auto_disabled_total',
+  help: 'Destinations the dispatcher disabled by itself: failing longer than DISPATCH_AUTO_DISABLE_AFTER, or answered 410 Gone',
+  registers: [metricsRegistry],
+});
+
+/** Counts one destination the dispatcher disabled (not an operator). */
+export function recordDestinationAutoDisabled(): void {
+  destinationsAutoDisabledTotal.inc();
+}

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { httpMetrics } from './http-metrics.ts';
 import { observeEnqueue, reportQueueDepths } from './queue-metrics.ts';
-import { recordPendingActivitiesExpired, recordPendingActivitiesDropped, recordPersistBatch } from './worker-metrics.ts';
-import { recordDeliveryAttempt } from './delivery-metrics.ts';
+import { recordPendingActivitiesExpired, recordPendingActivitiesDropped, recordPersistBatch, recordPersistFailure } from './worker-metrics.ts';
+import { recordDeliveryAttempt, recordDestinationAutoDisabled } from './delivery-metrics.ts';
+import { reportRedisMemory } from './redis-memory-metrics.ts';
 import { metricsRegistry, scrapeMetrics } from './registry.ts';
 
 describe('the process metrics registry', () => {
@@ -58,5 +59,36 @@ describe('the process metrics registry', () => {
       stop();
     }
     expect(await metricsRegistry.metrics()).not.toContain('leadrelay_queue_jobs{queue="leads"');
+  });
+
+  it('has every persist failure kind at 0 before the first failure, and counts failures by kind', async () => {
+    let body = await metricsRegistry.metrics();
+    for (const kind of ['conflict', 'unavailable', 'data', 'unknown']) expect(body).toContain(`leadrelay_worker_persist_failures_total{kind="${kind}"} 0`);
+    expect(body).toContain('leadrelay_destinations_auto_disabled_total 0');
+
+    recordPersistFailure('unavailable');
+    recordPersistFailure('unavailable');
+    recordDestinationAutoDisabled();
+    body = await metricsRegistry.metrics();
+    expect(body).toContain('leadrelay_worker_persist_failures_total{kind="unavailable"} 2');
+    expect(body).toContain('leadrelay_worker_persist_failures_total{kind="data"} 0');
+    expect(body).toContain('leadrelay_destinations_auto_disabled_total 1');
+  });
+
+  it("reads Redis's memory use and limit at scrape time, and reports 0 rather than a stale figure when Redis does not answer", async () => {
+    let info: Promise<string> = Promise.resolve('# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nmaxmemory:4194304\r\n');
+    const stop = reportRedisMemory({ info: () => info });
+    try {
+      let body = await metricsRegistry.metrics();
+      expect(body).toContain('leadrelay_redis_used_memory_bytes 1048576');
+      expect(body).toContain('leadrelay_redis_maxmemory_bytes 4194304');
+
+      info = Promise.reject(new Error('Redis is down'));
+      body = await metricsRegistry.metrics();
+      expect(body).toContain('leadrelay_redis_used_memory_bytes 0');
+      expect(body).toContain('leadrelay_redis_maxmemory_bytes 0');
+    } finally {
+      stop();
+    }
   });
 });

@@ -42,3 +42,21 @@ export function recordPendingActivitiesExpired(count: number): void {
 export function recordPendingActivitiesDropped(count: number): void {
   pendingActivitiesDroppedTotal.inc(count);
 }
+
+/** How a failed persist transaction is classified (`@leadrelay/db`'s DatabaseErrorKind). */
+export const persistFailureKinds = ['conflict', 'unavailable', 'data', 'unknown'] as const;
+export type PersistFailureKind = (typeof persistFailureKinds)[number];
+
+const persistFailuresTotal = new Counter({
+  name: 'leadrelay_worker_persist_failures_total',
+  help: 'Persist transactions of the worker that failed, by kind (conflict, unavailable, data, unknown)',
+  labelNames: ['kind'],
+  registers: [metricsRegistry],
+});
+// Every kind at 0 from the start: rate() and increase() need a first sample before the first failure.
+for (const kind of persistFailureKinds) persistFailuresTotal.inc({ kind }, 0);
+
+/** Counts one failed persist transaction (a batch, or one submission written alone). */
+export function recordPersistFailure(kind: PersistFailureKind): void {
+  persistFailuresTotal.inc({ kind });
+}
