@@ -90,5 +90,7 @@ describe('the process metrics registry', () => {
     } finally {
       stop();
     }
+    // Only a process that reports them has them: the other apps show no Redis figure.
+    expect(await metricsRegistry.metrics()).not.toContain('leadrelay_redis_used_memory_bytes');
   });
 });

@@ -60,20 +60,29 @@ function redisMemoryGauge(name: string, help: string, field: string): Gauge {
   });
 }
 
-redisMemoryGauge('leadrelay_redis_used_memory_bytes', "Memory Redis uses (INFO memory's used_memory), read at scrape time; 0 when Redis did not answer", 'used_memory');
-redisMemoryGauge(
-  'leadrelay_redis_maxmemory_bytes',
-  "Redis's memory limit (INFO memory's maxmemory; 0 when none is set), read at scrape time; 0 when Redis did not answer",
-  'maxmemory',
-);
+const gaugeDefinitions = [
+  { name: 'leadrelay_redis_used_memory_bytes', help: "Memory Redis uses (INFO memory's used_memory), read at scrape time; 0 when Redis did not answer", field: 'used_memory' },
+  {
+    name: 'leadrelay_redis_maxmemory_bytes',
+    help: "Redis's memory limit (INFO memory's maxmemory; 0 when none is set), read at scrape time; 0 when Redis did not answer",
+    field: 'maxmemory',
+  },
+] as const;
 
 /**
  * Reports Redis's memory use and limit on every scrape (one process per deployment is enough, the
- * admin service does it). Returns a function that stops reporting them.
+ * admin service does it). The gauges exist only while a process reports them, so the other apps'
+ * /metrics carry no Redis figure at all rather than a 0 that looks like one. Returns a function
+ * that stops reporting them.
  */
 export function reportRedisMemory(source: RedisMemorySource): () => void {
   memorySource = source;
+  for (const { name, help, field } of gaugeDefinitions) {
+    if (!metricsRegistry.getSingleMetric(name)) redisMemoryGauge(name, help, field);
+  }
   return () => {
-    if (memorySource === source) memorySource = undefined;
+    if (memorySource !== source) return;
+    memorySource = undefined;
+    for (const { name } of gaugeDefinitions) metricsRegistry.removeSingleMetric(name);
   };
 }
