@@ -230,6 +230,12 @@ function stageBenchDefinitions(options: BenchOptions): StageBenchDefinition[] {
       exportName: 'runDispatchBench',
       options: { events: Math.round(4_000 * options.durationSeconds) },
     },
+    {
+      title: 'hanging neighbour',
+      fileName: 'hanging-neighbour.ts',
+      exportName: 'runHangingNeighbourBench',
+      options: { leads: Math.round(40 * options.durationSeconds) },
+    },
   ];
 }
 
