@@ -16,7 +16,7 @@ import { IntakeEnvSchema } from '../apps/intake/src/env.ts';
 import { buildAdminApp } from '../apps/admin/src/app.ts';
 import { AdminEnvSchema } from '../apps/admin/src/env.ts';
 
-const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export type DocumentedApp = 'intake' | 'admin';
 

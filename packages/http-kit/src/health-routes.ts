@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Readiness } from '@leadrelay/lifecycle';
+import { noSecurity } from './openapi-security.ts';
 
 const ReadinessAnswer = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -13,6 +14,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = asy
     '/healthz',
     {
       schema: {
+        operationId: 'getLiveness',
+        security: noSecurity,
         summary: 'The process is alive',
         tags: ['health'],
         response: { 200: z.object({ status: z.literal('ok') }) },
@@ -25,6 +28,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = asy
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
+        security: noSecurity,
         summary: 'Redis and PostgreSQL are reachable and the queues are not paused',
         tags: ['health'],
         response: { 200: ReadinessAnswer, 503: ReadinessAnswer },

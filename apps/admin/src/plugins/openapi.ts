@@ -1,5 +1,8 @@
 import fp from 'fastify-plugin';
-import { openApiDocsPlugin } from '@leadrelay/http-kit';
+import { openApiDocsPlugin, type SecurityRequirements } from '@leadrelay/http-kit';
+
+/** Spread into every /v1 route's schema: the admin token as a bearer token. */
+export const adminTokenAuth = { security: [{ bearerAuth: [] }] satisfies SecurityRequirements };
 
 /**
  * The admin API's OpenAPI document at `/docs` (UI) and `/docs/json`, generated from the routes'

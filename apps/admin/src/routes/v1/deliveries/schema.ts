@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 const DeliveryStatus = z.enum(['pending', 'delivered', 'failed', 'stopped', 'paused']);
 
@@ -41,12 +42,12 @@ export const DeliveryDetail = DeliveryView.extend({ attempts: z.array(DeliveryAt
 
 export const DeliveryIdParams = z.object({ id: z.uuid() });
 
-const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
 const tags = ['deliveries'];
 const refused = { 401: ErrorBodySchema, 429: ErrorBodySchema };
 
 export const listDeliveriesSchema = {
-  ...auth,
+  operationId: 'listDeliveries',
+  ...adminTokenAuth,
   tags,
   summary: 'List deliveries, newest first',
   querystring: ListDeliveriesQuery,
@@ -58,7 +59,8 @@ export const listDeliveriesSchema = {
 };
 
 export const getDeliverySchema = {
-  ...auth,
+  operationId: 'getDelivery',
+  ...adminTokenAuth,
   tags,
   summary: 'Get a delivery with its attempts',
   params: DeliveryIdParams,
@@ -66,7 +68,8 @@ export const getDeliverySchema = {
 };
 
 export const replayDeliverySchema = {
-  ...auth,
+  operationId: 'replayDelivery',
+  ...adminTokenAuth,
   tags,
   summary: 'Send a delivery again with its message id, as a new run of the retry schedule',
   params: DeliveryIdParams,

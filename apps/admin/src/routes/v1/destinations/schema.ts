@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 const EventTypeSchema = z.enum(['created', 'updated', 'activity_added']);
 const DestinationName = z.string().trim().min(1).max(200);
@@ -85,13 +86,13 @@ export const DestinationTestResult = z.object({
 
 export const DestinationIdParams = z.object({ id: z.uuid() });
 
-const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
 const tags = ['destinations'];
 const refused = { 401: ErrorBodySchema, 429: ErrorBodySchema };
 const byId = { 400: ErrorBodySchema, 404: ErrorBodySchema, ...refused };
 
 export const createDestinationSchema = {
-  ...auth,
+  operationId: 'createDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Register a destination',
   body: CreateDestinationBody,
@@ -99,14 +100,16 @@ export const createDestinationSchema = {
 };
 
 export const listDestinationsSchema = {
-  ...auth,
+  operationId: 'listDestinations',
+  ...adminTokenAuth,
   tags,
   summary: 'List destinations',
   response: { 200: z.object({ destinations: z.array(DestinationView) }), ...refused },
 };
 
 export const getDestinationSchema = {
-  ...auth,
+  operationId: 'getDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Get a destination',
   params: DestinationIdParams,
@@ -114,7 +117,8 @@ export const getDestinationSchema = {
 };
 
 export const updateDestinationSchema = {
-  ...auth,
+  operationId: 'updateDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Change a destination; pending deliveries use the change from their next attempt',
   params: DestinationIdParams,
@@ -123,7 +127,8 @@ export const updateDestinationSchema = {
 };
 
 export const deleteDestinationSchema = {
-  ...auth,
+  operationId: 'deleteDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Delete a destination; its deliveries stay on record and are never sent',
   params: DestinationIdParams,
@@ -131,7 +136,8 @@ export const deleteDestinationSchema = {
 };
 
 export const rotateDestinationSecretSchema = {
-  ...auth,
+  operationId: 'rotateDestinationSecret',
+  ...adminTokenAuth,
   tags,
   summary: 'New signing secret, returned once; the old one keeps signing X-Lead-Router-Signature until switchAt',
   params: DestinationIdParams,
@@ -140,7 +146,8 @@ export const rotateDestinationSecretSchema = {
 };
 
 export const testDestinationSchema = {
-  ...auth,
+  operationId: 'testDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Send a signed sample lead and report the answer',
   params: DestinationIdParams,
@@ -148,7 +155,8 @@ export const testDestinationSchema = {
 };
 
 export const enableDestinationSchema = {
-  ...auth,
+  operationId: 'enableDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Enable a destination and send its paused deliveries',
   params: DestinationIdParams,
@@ -156,7 +164,8 @@ export const enableDestinationSchema = {
 };
 
 export const disableDestinationSchema = {
-  ...auth,
+  operationId: 'disableDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Disable a destination; its new deliveries are kept paused',
   params: DestinationIdParams,
@@ -165,7 +174,8 @@ export const disableDestinationSchema = {
 };
 
 export const replayDestinationSchema = {
-  ...auth,
+  operationId: 'replayDestination',
+  ...adminTokenAuth,
   tags,
   summary: 'Send again every failed or paused delivery made since a time, with their message ids',
   params: DestinationIdParams,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 export const FindLeadsQuery = z.object({
   email: z.string().min(1).max(320).optional().describe('Any case and surrounding spaces; normalized as intake does'),
@@ -131,10 +132,9 @@ export const LeadDetail = LeadSummary.extend({
     .describe('How many of each the lead has; each list above holds the latest 500 at most'),
 });
 
-const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
-
 export const findLeadsSchema = {
-  ...auth,
+  operationId: 'findLeads',
+  ...adminTokenAuth,
   summary: 'Find leads',
   description:
     'By email, phone, partner, or partner and its external id (filters combine). With no filter, every lead. Cursor pagination, newest first.',
@@ -144,7 +144,8 @@ export const findLeadsSchema = {
 };
 
 export const getLeadSchema = {
-  ...auth,
+  operationId: 'getLead',
+  ...adminTokenAuth,
   summary: 'Everything stored about a lead',
   description: 'By its id, or by an alias: an id intake answered that the worker merged into this lead.',
   tags: ['leads'],

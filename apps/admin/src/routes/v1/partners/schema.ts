@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 const Profile = z.enum(['canonical', 'hotwire', 'sovendus', 'aloware']);
 const PartnerAuth = z.object({
@@ -78,10 +79,9 @@ const partnerChangeAnswers = { 200: PartnerView, 400: ErrorBodySchema, 401: Erro
 
 export const PartnerIdParams = z.object({ id: z.uuid() });
 
-const auth = { security: [{ bearerAuth: [] }] as Record<string, string[]>[] };
-
 export const createPartnerSchema = {
-  ...auth,
+  operationId: 'createPartner',
+  ...adminTokenAuth,
   summary: 'Onboard a partner',
   tags: ['partners'],
   body: CreatePartnerBody,
@@ -89,14 +89,16 @@ export const createPartnerSchema = {
 };
 
 export const listPartnersSchema = {
-  ...auth,
+  operationId: 'listPartners',
+  ...adminTokenAuth,
   summary: 'List partners',
   tags: ['partners'],
   response: { 200: z.object({ partners: z.array(PartnerView) }), 401: ErrorBodySchema, 429: ErrorBodySchema },
 };
 
 export const getPartnerSchema = {
-  ...auth,
+  operationId: 'getPartner',
+  ...adminTokenAuth,
   summary: 'Get a partner',
   tags: ['partners'],
   params: PartnerIdParams,
@@ -104,7 +106,8 @@ export const getPartnerSchema = {
 };
 
 export const updatePartnerSchema = {
-  ...auth,
+  operationId: 'updatePartner',
+  ...adminTokenAuth,
   summary: 'Change a partner',
   description: 'Only the fields sent change; `null` clears an optional setting. Intake sees changes within PARTNER_CACHE_TTL.',
   tags: ['partners'],
@@ -114,7 +117,8 @@ export const updatePartnerSchema = {
 };
 
 export const disablePartnerSchema = {
-  ...auth,
+  operationId: 'disablePartner',
+  ...adminTokenAuth,
   summary: 'Disable a partner',
   description: 'Intake answers its requests 403 once its partner cache expires (PARTNER_CACHE_TTL, default 5 s).',
   tags: ['partners'],
@@ -123,7 +127,8 @@ export const disablePartnerSchema = {
 };
 
 export const enablePartnerSchema = {
-  ...auth,
+  operationId: 'enablePartner',
+  ...adminTokenAuth,
   summary: 'Enable a disabled partner',
   tags: ['partners'],
   params: PartnerIdParams,
@@ -131,7 +136,8 @@ export const enablePartnerSchema = {
 };
 
 export const rotatePartnerCredentialsSchema = {
-  ...auth,
+  operationId: 'rotatePartnerCredentials',
+  ...adminTokenAuth,
   summary: "Replace a partner's API key and secret",
   description:
     'Answers the new key and secret once. The old key stops working when intake\'s partner cache expires (PARTNER_CACHE_TTL, default 5 s); there is no overlap.',

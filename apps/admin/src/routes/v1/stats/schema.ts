@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 export const SystemStats = z.object({
   queues: z
@@ -24,7 +25,8 @@ export const SystemStats = z.object({
 });
 
 export const getStatsSchema = {
-  security: [{ bearerAuth: [] }] as Record<string, string[]>[],
+  operationId: 'getStats',
+  ...adminTokenAuth,
   summary: 'Jobs per queue state and deliveries per status',
   tags: ['stats'],
   response: { 200: SystemStats, 401: ErrorBodySchema, 429: ErrorBodySchema },

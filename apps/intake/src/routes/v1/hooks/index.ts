@@ -8,7 +8,7 @@ import { alowareHook } from './aloware-hook.ts';
 import { hotwireHook } from './hotwire-hook.ts';
 import { sovendusHook } from './sovendus-hook.ts';
 import type { PartnerHook } from './partner-hook.ts';
-import { hookSchema } from './schema.ts';
+import { hookSchemas } from './schema.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,10 +26,10 @@ const hooksRoutes: FastifyPluginAsyncZod = async (app) => {
   const hookFor = (request: FastifyRequest) => hooks[request.hookPartner!.profile]!;
   app.decorateRequest('hookPartner', null);
 
-  app.route({
-    method: ['GET', 'POST'],
+  for (const method of ['GET', 'POST'] as const) app.route({
+    method,
     url: '/:partnerSlug',
-    schema: hookSchema,
+    schema: hookSchemas[method],
     config: { rateLimit: partnerRateLimit },
     // Resolved before the body is parsed, so even a malformed body is answered in the contract's shape.
     onRequest: async (request) => {

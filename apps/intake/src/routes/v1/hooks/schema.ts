@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { ErrorBodySchema, noSecurity } from '@leadrelay/http-kit';
 
 const AnyAnswer = z.unknown();
 
-export const hookSchema = {
+const hookSchema = {
+  // The contracts carry their credentials in the query (hotwire's apiKey and sig) or the body
+  // (aloware's api_token), which no security scheme describes.
+  security: noSecurity,
   summary: "A partner's own contract (hotwire, sovendus or aloware), chosen by its profile",
   description:
     'hotwire (seed 000): POST ?apiKey=&sig= with an array of users, answered 200 with responseCodes per user. ' +
@@ -26,4 +29,10 @@ export const hookSchema = {
     429: AnyAnswer.describe('Over the partner’s rate limit; Retry-After says when to retry'),
     503: AnyAnswer.describe('Not accepted; retry later'),
   },
+};
+
+/** One operation per method, since an operationId names exactly one. */
+export const hookSchemas = {
+  GET: { ...hookSchema, operationId: 'submitPartnerHookByQuery' },
+  POST: { ...hookSchema, operationId: 'submitPartnerHook' },
 };

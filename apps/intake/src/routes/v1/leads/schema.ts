@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { ErrorBodySchema, type SecurityRequirements } from '@leadrelay/http-kit';
 import { ActivityInputSchema } from '@leadrelay/lead';
 
 export const maxLeadsPerRequest = 1000;
 
-const security = [{ bearerAuth: [] }, { apiKeyHeader: [] }] as Record<string, string[]>[];
+const security: SecurityRequirements = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
@@ -53,6 +53,7 @@ export const SubmitLeadsAnswer = z.object({
 export type SubmitLeadsAnswer = z.infer<typeof SubmitLeadsAnswer>;
 
 export const submitLeadsSchema = {
+  operationId: 'submitLeads',
   summary: 'Submit leads (canonical API)',
   tags: ['leads'],
   security,
@@ -83,6 +84,7 @@ export const AppendActivitiesAnswer = z.object({
 });
 
 export const appendActivitiesSchema = {
+  operationId: 'appendActivities',
   summary: 'Append activities to a lead (kept until the lead is stored if it is not yet)',
   tags: ['leads'],
   security,
