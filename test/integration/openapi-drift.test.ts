@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  generateClientTypes,
+  generatedClientTypePaths,
   generateOpenApiDocuments,
   openApiDocumentPaths,
   regenerateCommand,
@@ -23,6 +25,12 @@ describe('the committed OpenAPI documents', () => {
     // Parsed first so the failure shows which paths and schemas differ, then byte for byte.
     expect(committed === '(missing)' ? committed : JSON.parse(committed), howToFix).toEqual(generated[app]);
     expect(committed, howToFix).toBe(serializeOpenApiDocument(generated[app]));
+  });
+
+  it.each(Object.entries(generatedClientTypePaths))('the generated %s client types match what openapi-typescript makes of the document', async (app, path) => {
+    const howToFix = `${relative(process.cwd(), path!)} has drifted from the ${app} API: run \`${regenerateCommand}\` and commit the result`;
+    const committed = await readFile(path!, 'utf8').catch(() => '(missing)');
+    expect(committed, howToFix).toBe(await generateClientTypes(app as DocumentedApp, generated[app as DocumentedApp]));
   });
 
   it.each(['intake', 'admin'] as const)('the %s document is OpenAPI 3.1 and declares the security schemes its routes use', (app) => {

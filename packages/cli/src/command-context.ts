@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AdminClient } from './admin-client.ts';
+import { createAdminApi, type AdminApi } from './admin-api.ts';
 import { CommandOutput } from './command-output.ts';
 
 /** Where the CLI writes; the process's streams, or a test's buffers. */
@@ -16,7 +16,7 @@ interface GlobalOptions {
 
 /** What every command's action needs, made from the global options. */
 export interface CommandContext {
-  client: AdminClient;
+  client: AdminApi;
   output: CommandOutput;
 }
 
@@ -26,7 +26,7 @@ export function commandContextFactory(streams: CliStreams): CommandContextFactor
   return (command) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     return {
-      client: new AdminClient(options.adminUrl, options.token),
+      client: createAdminApi({ baseUrl: options.adminUrl, token: options.token }),
       output: new CommandOutput(options.json === true, streams.writeOut),
     };
   };

@@ -1,7 +1,7 @@
 export { runCli } from './run-cli.ts';
 export { buildProgram, defaultAdminUrl, developmentAdminToken } from './program.ts';
-export { AdminClient } from './admin-client.ts';
-export type { AdminRequestOptions, QueryValue } from './admin-client.ts';
+export { answerOf, createAdminApi } from './admin-api.ts';
+export type { AdminAnswer, AdminApi, AdminApiOptions } from './admin-api.ts';
 export { AdminApiError } from './admin-api-error.ts';
 export { AdminUnreachableError } from './admin-unreachable-error.ts';
 export { CommandFailedError } from './command-failed-error.ts';

@@ -1,40 +1,17 @@
 import { Option, type Command } from 'commander';
+import { answerOf, type AdminAnswer } from '../admin-api.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { parsePositiveInteger, parseSince } from '../option-parsers.ts';
 import { renderObject, renderTable, type Column } from '../text-layout.ts';
 
-/** The fields the CLI shows; --json prints the whole answer. */
-interface Delivery {
-  id: string;
-  destinationId: string;
-  eventId: string;
-  eventType: string;
-  leadId: string;
-  messageId: string;
-  status: string;
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-  attempts?: Attempt[];
-}
+type Delivery = AdminAnswer<'getDelivery'>;
 
-interface Attempt {
-  number: number;
-  startedAt: string;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-}
+type DeliveryRow = AdminAnswer<'listDeliveries'>['deliveries'][number];
 
-interface DeliveryPage {
-  deliveries: Delivery[];
-  nextCursor: string | null;
-}
+type Attempt = Delivery['attempts'][number];
 
-const deliveryColumns: Column<Delivery>[] = [
+const deliveryColumns: Column<DeliveryRow>[] = [
   { header: 'ID', value: (delivery) => delivery.id },
   { header: 'STATUS', value: (delivery) => delivery.status },
   { header: 'ATTEMPTS', value: (delivery) => delivery.attemptCount },
@@ -62,7 +39,7 @@ function deliveryText(delivery: Delivery): string {
 
 interface ListOptions {
   destination?: string;
-  status?: string;
+  status?: DeliveryRow['status'];
   since?: string;
   limit?: number;
   cursor?: string;
@@ -81,13 +58,14 @@ export function registerDeliveriesCommands(program: Command, contextOf: CommandC
     .option('--cursor <cursor>', 'continue after a previous page')
     .action(async (options: ListOptions, command: Command) => {
       const { client, output } = contextOf(command);
-      const page = await client.get<DeliveryPage>('/v1/deliveries', {
+      const query = {
         destinationId: options.destination,
         status: options.status,
         since: options.since,
         limit: options.limit,
         cursor: options.cursor,
-      });
+      };
+      const page = await answerOf(client.GET('/v1/deliveries', { params: { query } }));
       output.result(page, (answer) => {
         if (answer.deliveries.length === 0) return 'No deliveries found.\n';
         const more = answer.nextCursor ? `More: --cursor ${answer.nextCursor}\n` : '';
@@ -101,7 +79,7 @@ export function registerDeliveriesCommands(program: Command, contextOf: CommandC
     .argument('<id>', 'delivery id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const delivery = await client.get<Delivery>(`/v1/deliveries/${encodeURIComponent(id)}`);
+      const delivery = await answerOf(client.GET('/v1/deliveries/{id}', { params: { path: { id } } }));
       output.result(delivery, deliveryText);
     });
 
@@ -115,16 +93,16 @@ export function registerDeliveriesCommands(program: Command, contextOf: CommandC
     .action(async (id: string | undefined, options: { destination?: string; since?: string }, command: Command) => {
       const { client, output } = contextOf(command);
       if (id !== undefined && options.destination === undefined && options.since === undefined) {
-        const delivery = await client.post<Delivery>(`/v1/deliveries/${encodeURIComponent(id)}/replay`);
+        const delivery = await answerOf(client.POST('/v1/deliveries/{id}/replay', { params: { path: { id } } }));
         output.result(delivery, (replayed) => `Delivery ${replayed.id} queued again (message id ${replayed.messageId}).\n`);
         return;
       }
       if (id !== undefined || options.destination === undefined || options.since === undefined) {
         command.error('error: give either a delivery id, or --destination <id> with --since <time>', { exitCode: exitCodes.usage });
       }
-      const answer = await client.post<{ replayed: number }>(`/v1/destinations/${encodeURIComponent(options.destination!)}/replay`, {
-        since: options.since,
-      });
+      const answer = await answerOf(
+        client.POST('/v1/destinations/{id}/replay', { params: { path: { id: options.destination! } }, body: { since: options.since! } }),
+      );
       output.result(answer, ({ replayed }) => `${replayed} failed or paused deliveries of destination ${options.destination} queued again.\n`);
     });
 }

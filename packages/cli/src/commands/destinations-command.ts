@@ -1,30 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { answerOf, type AdminAnswer, type AdminRequestBody } from '../admin-api.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { CommandFailedError } from '../command-failed-error.ts';
 import { parseList, parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
 
-interface DestinationTestResult {
-  messageId: string;
-  accepted: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  responseBody: string | null;
-  error: string | null;
-}
+type Destination = AdminAnswer<'getDestination'>;
 
-interface Destination {
-  id: string;
-  name: string;
-  url: string;
-  partnerId: string | null;
-  events: string[];
-  sources: string[];
-  timeoutMs: number;
-  maxConcurrency: number;
-  enabled: boolean;
-  disabledReason: string | null;
-}
+type EventType = NonNullable<AdminRequestBody<'createDestination'>['events']>[number];
 
 const destinationColumns: Column<Destination>[] = [
   { header: 'ID', value: (destination) => destination.id },
@@ -40,13 +23,13 @@ function statusOf(destination: Destination): string {
   return destination.disabledReason ? `disabled: ${destination.disabledReason}` : 'disabled';
 }
 
-const eventTypes = ['created', 'updated', 'activity_added'];
+const eventTypes: EventType[] = ['created', 'updated', 'activity_added'];
 
-function parseEventTypes(value: string): string[] {
+function parseEventTypes(value: string): EventType[] {
   const events = parseList(value);
-  const unknown = events.filter((event) => !eventTypes.includes(event));
+  const unknown = events.filter((event) => !(eventTypes as string[]).includes(event));
   if (unknown.length > 0) throw new InvalidArgumentError(`unknown event ${unknown.join(', ')}; expected ${eventTypes.join(', ')}`);
-  return events;
+  return events as EventType[];
 }
 
 interface AddOptions {
@@ -54,7 +37,7 @@ interface AddOptions {
   url: string;
   secret?: string;
   partnerId?: string;
-  events?: string[];
+  events?: EventType[];
   sources?: string[];
   timeoutMs?: number;
   maxConcurrency?: number;
@@ -76,7 +59,7 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .option('--max-concurrency <n>', 'requests in flight at once (default 10)', parsePositiveInteger)
     .action(async (options: AddOptions, command: Command) => {
       const { client, output } = contextOf(command);
-      const destination = await client.post<Destination & { secret: string }>('/v1/destinations', {
+      const body = {
         name: options.name,
         url: options.url,
         secret: options.secret,
@@ -85,7 +68,8 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
         sources: options.sources,
         timeoutMs: options.timeoutMs,
         maxConcurrency: options.maxConcurrency,
-      });
+      };
+      const destination = await answerOf(client.POST('/v1/destinations', { body }));
       output.result(
         destination,
         (added) =>
@@ -106,7 +90,7 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .description('list every destination')
     .action(async (_options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const answer = await client.get<{ destinations: Destination[] }>('/v1/destinations');
+      const answer = await answerOf(client.GET('/v1/destinations'));
       output.result(answer, ({ destinations: rows }) => (rows.length === 0 ? 'No destinations yet.\n' : renderTable(destinationColumns, rows)));
     });
 
@@ -116,7 +100,7 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .argument('<id>', 'destination id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const result = await client.post<DestinationTestResult>(`/v1/destinations/${encodeURIComponent(id)}/test`);
+      const result = await answerOf(client.POST('/v1/destinations/{id}/test', { params: { path: { id } } }));
       output.result(result, (tested) =>
         renderFields([
           ['accepted', tested.accepted ? 'yes' : 'no'],
@@ -139,8 +123,8 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .option('--reason <text>', 'why, shown in `destinations list`')
     .action(async (id: string, options: { reason?: string }, command: Command) => {
       const { client, output } = contextOf(command);
-      const body = options.reason === undefined ? undefined : { reason: options.reason };
-      const destination = await client.post<Destination>(`/v1/destinations/${encodeURIComponent(id)}/disable`, body);
+      const body = { reason: options.reason };
+      const destination = await answerOf(client.POST('/v1/destinations/{id}/disable', { params: { path: { id } }, body }));
       output.result(destination, (changed) => `Destination ${changed.name} (${changed.id}) disabled.\n`);
     });
 
@@ -150,7 +134,7 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .argument('<id>', 'destination id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const destination = await client.post<Destination & { resumedDeliveries: number }>(`/v1/destinations/${encodeURIComponent(id)}/enable`);
+      const destination = await answerOf(client.POST('/v1/destinations/{id}/enable', { params: { path: { id } } }));
       output.result(
         destination,
         (changed) => `Destination ${changed.name} (${changed.id}) enabled; ${changed.resumedDeliveries} paused deliveries are being sent.\n`,

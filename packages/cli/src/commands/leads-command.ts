@@ -1,38 +1,12 @@
 import type { Command } from 'commander';
+import { answerOf, type AdminAnswer } from '../admin-api.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
 
-interface PartnerRef {
-  id: string;
-  slug: string;
-}
+type LeadSummary = AdminAnswer<'findLeads'>['leads'][number];
 
-interface LeadSummary {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  source: string | null;
-  partner: PartnerRef;
-  createdAt: string;
-}
-
-interface LeadPage {
-  leads: LeadSummary[];
-  nextCursor: string | null;
-}
-
-interface LeadDetail extends LeadSummary {
-  rawSubmissions: { id: string; partner: PartnerRef; route: string; receivedAt: string }[];
-  consents: { partner: PartnerRef; text: string | null; ip: string | null; givenAt: string | null }[];
-  externalIds: { partner: PartnerRef; externalId: string }[];
-  activities: { type: string; description: string; source: string | null; createdAt: string }[];
-  events: { id: string; sequence: string; type: string; createdAt: string }[];
-  deliveries: { id: string; destination: { name: string }; status: string; attemptCount: number; lastError: string | null }[];
-  totals: Record<string, number>;
-}
+type LeadDetail = AdminAnswer<'getLead'>;
 
 const fullName = (lead: { firstName: string | null; lastName: string | null }) => [lead.firstName, lead.lastName].filter(Boolean).join(' ');
 
@@ -134,10 +108,10 @@ export function registerLeadsCommands(program: Command, contextOf: CommandContex
         externalId: options.externalId,
         limit: options.limit,
       };
-      let page = await client.get<LeadPage>('/v1/leads', { ...query, cursor: options.cursor });
+      let page = await answerOf(client.GET('/v1/leads', { params: { query: { ...query, cursor: options.cursor } } }));
       const found = [...page.leads];
       while (options.all && page.nextCursor) {
-        page = await client.get<LeadPage>('/v1/leads', { ...query, cursor: page.nextCursor });
+        page = await answerOf(client.GET('/v1/leads', { params: { query: { ...query, cursor: page.nextCursor } } }));
         found.push(...page.leads);
       }
       output.result({ leads: found, nextCursor: page.nextCursor }, (answer) => {
@@ -153,7 +127,7 @@ export function registerLeadsCommands(program: Command, contextOf: CommandContex
     .argument('<id>', 'lead id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const lead = await client.get<LeadDetail>(`/v1/leads/${encodeURIComponent(id)}`);
+      const lead = await answerOf(client.GET('/v1/leads/{id}', { params: { path: { id } } }));
       output.result(lead, leadDetailText);
     });
 }

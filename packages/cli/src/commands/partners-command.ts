@@ -1,24 +1,15 @@
 import { Option, type Command } from 'commander';
-import type { AdminClient } from '../admin-client.ts';
+import { answerOf, type AdminAnswer, type AdminApi, type AdminRequestBody } from '../admin-api.ts';
 import { AdminApiError } from '../admin-api-error.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { collectFieldMapping, isUuid, parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
 
-interface Partner {
-  id: string;
-  name: string;
-  slug: string;
-  profile: string;
-  apiKeyPrefix: string;
-  defaultCountry: string | null;
-  rateLimitPerMinute: number | null;
-  changeScope: string;
-  disabled: boolean;
-  createdAt: string;
-}
+type Partner = AdminAnswer<'getPartner'>;
 
-type PartnerWithCredentials = Partner & { apiKey: string; secret: string };
+type PartnerWithCredentials = AdminAnswer<'createPartner', 201>;
+
+type NewPartner = AdminRequestBody<'createPartner'>;
 
 const partnerColumns: Column<Partner>[] = [
   { header: 'ID', value: (partner) => partner.id },
@@ -52,9 +43,9 @@ function credentialsText(partner: PartnerWithCredentials, heading: string): stri
 }
 
 /** Partners are named by id or by slug on the command line; the API takes ids. */
-async function partnerIdFor(client: AdminClient, idOrSlug: string): Promise<string> {
+async function partnerIdFor(client: AdminApi, idOrSlug: string): Promise<string> {
   if (isUuid(idOrSlug)) return idOrSlug;
-  const { partners } = await client.get<{ partners: Partner[] }>('/v1/partners');
+  const { partners } = await answerOf(client.GET('/v1/partners'));
   const partner = partners.find((candidate) => candidate.slug === idOrSlug);
   if (!partner) throw new AdminApiError(404, 'not_found', `no partner with slug "${idOrSlug}"`);
   return partner.id;
@@ -63,16 +54,16 @@ async function partnerIdFor(client: AdminClient, idOrSlug: string): Promise<stri
 interface CreateOptions {
   name: string;
   slug: string;
-  profile: string;
+  profile: NewPartner['profile'];
   defaultCountry?: string;
   fieldMap?: Record<string, string>;
   rateLimit?: number;
-  authScheme?: string;
+  authScheme?: NonNullable<NewPartner['auth']>['scheme'];
   authName?: string;
   siteDomain?: string;
   siteLoginUrl?: string;
-  leadRole?: string;
-  changeScope?: string;
+  leadRole?: NewPartner['leadRole'];
+  changeScope?: NewPartner['changeScope'];
 }
 
 export function registerPartnersCommands(program: Command, contextOf: CommandContextFactory): void {
@@ -97,7 +88,7 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
     )
     .action(async (options: CreateOptions, command: Command) => {
       const { client, output } = contextOf(command);
-      const body = {
+      const body: NewPartner = {
         name: options.name,
         slug: options.slug,
         profile: options.profile,
@@ -110,7 +101,7 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
         leadRole: options.leadRole,
         changeScope: options.changeScope,
       };
-      const partner = await client.post<PartnerWithCredentials>('/v1/partners', body);
+      const partner = await answerOf(client.POST('/v1/partners', { body }));
       output.result(partner, (created) => credentialsText(created, `Partner ${created.slug} created.`));
     });
 
@@ -119,7 +110,7 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
     .description('list every partner')
     .action(async (_options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const answer = await client.get<{ partners: Partner[] }>('/v1/partners');
+      const answer = await answerOf(client.GET('/v1/partners'));
       output.result(answer, ({ partners: rows }) => (rows.length === 0 ? 'No partners yet.\n' : renderTable(partnerColumns, rows)));
     });
 
@@ -129,7 +120,7 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
     .argument('<partner>', 'partner id or slug')
     .action(async (idOrSlug: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const partner = await client.get<Partner>(`/v1/partners/${await partnerIdFor(client, idOrSlug)}`);
+      const partner = await answerOf(client.GET('/v1/partners/{id}', { params: { path: { id: await partnerIdFor(client, idOrSlug) } } }));
       output.result(partner, (shown) => renderFields(partnerFields(shown)));
     });
 
@@ -139,7 +130,8 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
     .argument('<partner>', 'partner id or slug')
     .action(async (idOrSlug: string, _options: unknown, command: Command) => {
       const { client, output } = contextOf(command);
-      const partner = await client.post<PartnerWithCredentials>(`/v1/partners/${await partnerIdFor(client, idOrSlug)}/rotate-credentials`);
+      const id = await partnerIdFor(client, idOrSlug);
+      const partner = await answerOf(client.POST('/v1/partners/{id}/rotate-credentials', { params: { path: { id } } }));
       output.result(partner, (rotated) => credentialsText(rotated, `New credentials for ${rotated.slug}; the old API key no longer works.`));
     });
 
@@ -153,7 +145,8 @@ export function registerPartnersCommands(program: Command, contextOf: CommandCon
       .argument('<partner>', 'partner id or slug')
       .action(async (idOrSlug: string, _options: unknown, command: Command) => {
         const { client, output } = contextOf(command);
-        const partner = await client.post<Partner>(`/v1/partners/${await partnerIdFor(client, idOrSlug)}/${name}`);
+        const id = await partnerIdFor(client, idOrSlug);
+        const partner = await answerOf(client.POST(`/v1/partners/{id}/${name}`, { params: { path: { id } } }));
         output.result(partner, (changed) => `Partner ${changed.slug} (${changed.id}) ${done}.\n`);
       });
   }
