@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContextFactory } from '../command-context.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
+import { registerLeadExportCommands } from './lead-export-commands.ts';
 
 interface PartnerRef {
   id: string;
@@ -156,4 +157,6 @@ export function registerLeadsCommands(program: Command, contextOf: CommandContex
       const lead = await client.get<LeadDetail>(`/v1/leads/${encodeURIComponent(id)}`);
       output.result(lead, leadDetailText);
     });
+
+  registerLeadExportCommands(leads, contextOf);
 }
