@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +61,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
     const commands = [
       ['partners'], ['partners', 'create'], ['partners', 'list'], ['partners', 'rotate'],
       ['destinations'], ['destinations', 'add'], ['destinations', 'list'], ['destinations', 'test'], ['destinations', 'enable'], ['destinations', 'disable'],
-      ['leads'], ['leads', 'find'], ['leads', 'show'],
+      ['leads'], ['leads', 'find'], ['leads', 'show'], ['leads', 'export'], ['leads', 'consents'],
       ['deliveries'], ['deliveries', 'list'], ['deliveries', 'replay'],
     ];
     for (const command of commands) {
@@ -217,5 +219,52 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
     const closedPort = await freePort();
     expectFailure(await cli(['partners', 'list'], { LEADRELAY_ADMIN_URL: `http://127.0.0.1:${closedPort}` }), 3, /could not reach the admin API/);
     expectFailure(await cli(['--admin-url', `http://127.0.0.1:${closedPort}`, 'partners', 'list']), 3, /ECONNREFUSED/);
+  });
+
+  it('exports a lead to stdout or a file, and lists its consents with their evidence', async () => {
+    const partner = await cliJson<{ apiKey: string }>(['partners', 'create', '--name', 'Consenting', '--slug', 'consenting', '--profile', 'canonical']);
+    const consent = { text: 'Yes, email me offers.', ip: '203.0.113.9', timestamp: '2025-03-01T12:00:00Z' };
+    const submitted = await fetch(`${system.intakeUrl}/v1/leads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'grace.hopper@example.com', firstName: 'Grace', consent }),
+    });
+    expect(submitted.status).toBe(202);
+    const leadId = ((await submitted.json()) as { results: { leadId: string }[] }).results[0]!.leadId;
+    await waitFor(async () => (await cli(['leads', 'show', leadId, '--json'])).code === 0, { description: 'the lead to be stored' });
+
+    const printed = await cli(['leads', 'export', leadId]);
+    expect(printed, printed.stderr).toMatchObject({ code: 0, stderr: '' });
+    const exported = JSON.parse(printed.stdout) as { lead: { id: string; email: string }; rawSubmissions: { id: string; sha256: string }[] };
+    expect(exported.lead).toMatchObject({ id: leadId, email: 'grace.hopper@example.com' });
+
+    const directory = await mkdtemp(join(tmpdir(), 'leadrelay-export-'));
+    try {
+      const file = join(directory, 'grace.json');
+      const written = await cli(['leads', 'export', leadId, '--out', file]);
+      expect(written).toMatchObject({ code: 0, stderr: '', stdout: `Wrote the export of lead ${leadId} to ${file}\n` });
+      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ lead: exported.lead, rawSubmissions: exported.rawSubmissions });
+      const unwritable = await cli(['leads', 'export', leadId, '--out', join(directory, 'missing', 'grace.json')]);
+      expect(unwritable.code).toBe(1);
+      expect(unwritable.stderr).toMatch(/^error: could not write .*ENOENT/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+
+    const evidence = await cliJson<{ leadId: string; consents: { text: string; submissionId: string; submissionSha256: string }[] }>(['leads', 'consents', leadId]);
+    expect(evidence.leadId).toBe(leadId);
+    expect(evidence.consents).toEqual([expect.objectContaining({ text: consent.text, ip: consent.ip, timestampRaw: consent.timestamp })]);
+    expect(evidence.consents[0]!.submissionSha256).toBe(exported.rawSubmissions.find((row) => row.id === evidence.consents[0]!.submissionId)!.sha256);
+    const table = await cli(['leads', 'consents', leadId]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^RECEIVED\s+PARTNER\s+GIVEN\s+IP\s+SUBMISSION\s+SUBMISSION SHA-256\s+TEXT$/);
+    expect(table.stdout).toContain(evidence.consents[0]!.submissionSha256);
+
+    for (const command of ['export', 'consents']) {
+      const unknown = await cli(['leads', command, randomUUID()]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/^error: no lead .*\(404 not_found\)\n$/);
+      expect((await cli(['leads', command])).code).toBe(2);
+    }
   });
 });

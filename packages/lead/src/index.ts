@@ -37,3 +37,4 @@ export type { ComplianceEncoding, SovendusOptions } from './profiles/sovendus-le
 export { alowareForceUpdate, mapAlowareLead } from './profiles/aloware-lead.ts';
 export type { AlowareOtherPhoneNumber } from './profiles/aloware-lead.ts';
 export type { ProfileOptions } from './profiles/partner-item.ts';
+export { canonicalJson, rawSubmissionSha256 } from './submission-digest.ts';

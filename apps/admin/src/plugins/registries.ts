@@ -5,6 +5,7 @@ import { DestinationTester } from '../services/destination-tester.ts';
 import { DeliveryDirectory } from '../services/delivery-directory.ts';
 import { DeliveryReplayer } from '../services/delivery-replayer.ts';
 import { LeadDirectory } from '../services/lead-directory.ts';
+import { LeadExporter } from '../services/lead-export.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
 
 declare module 'fastify' {
@@ -15,6 +16,7 @@ declare module 'fastify' {
     deliveryDirectory: DeliveryDirectory;
     deliveryReplayer: DeliveryReplayer;
     leadDirectory: LeadDirectory;
+    leadExporter: LeadExporter;
     statsCollector: StatsCollector;
   }
 }
@@ -30,7 +32,9 @@ export default fp(
     app.decorate('destinationTester', destinationTester);
     app.decorate('destinationRegistry', new DestinationRegistry({ db: app.db, secretBox: app.secretBox, allowPrivate, replayer: deliveryReplayer }));
     app.addHook('onClose', async () => destinationTester.close());
-    app.decorate('leadDirectory', new LeadDirectory(app.db));
+    const leadDirectory = new LeadDirectory(app.db);
+    app.decorate('leadDirectory', leadDirectory);
+    app.decorate('leadExporter', new LeadExporter(app.db, leadDirectory));
     app.decorate('statsCollector', new StatsCollector(app.db, () => app.queues.all()));
   },
   { name: 'registries', dependencies: ['infrastructure'] },

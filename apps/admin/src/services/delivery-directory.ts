@@ -1,4 +1,4 @@
-import type { DatabaseClient, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
+import type { DatabaseClient, DeliveryAttemptModel, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
 import { AppError } from '@leadrelay/http-kit';
 import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 
@@ -89,15 +89,7 @@ export class DeliveryDirectory {
     if (!delivery) throw new AppError('not_found', `no delivery ${id}`);
     return {
       ...toDeliveryView(delivery),
-      attempts: delivery.attempts.map((attempt) => ({
-        number: attempt.number,
-        startedAt: attempt.startedAt.toISOString(),
-        durationMs: attempt.durationMs,
-        statusCode: attempt.statusCode,
-        error: attempt.error,
-        responseBody: attempt.responseBody,
-        nextAttemptAt: attempt.nextAttemptAt?.toISOString() ?? null,
-      })),
+      attempts: delivery.attempts.map(toDeliveryAttemptView),
     };
   }
 }
@@ -117,5 +109,17 @@ function toDeliveryView(delivery: DeliveryRow): DeliveryView {
     deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
     createdAt: delivery.createdAt.toISOString(),
     updatedAt: delivery.updatedAt.toISOString(),
+  };
+}
+
+export function toDeliveryAttemptView(attempt: DeliveryAttemptModel): DeliveryAttemptView {
+  return {
+    number: attempt.number,
+    startedAt: attempt.startedAt.toISOString(),
+    durationMs: attempt.durationMs,
+    statusCode: attempt.statusCode,
+    error: attempt.error,
+    responseBody: attempt.responseBody,
+    nextAttemptAt: attempt.nextAttemptAt?.toISOString() ?? null,
   };
 }

@@ -1,4 +1,15 @@
-import type { DatabaseClient, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
+import type {
+  ActivityModel,
+  ConsentModel,
+  DatabaseClient,
+  DeliveryModel,
+  DeliveryStatus,
+  EventModel,
+  EventType,
+  ExternalIdModel,
+  Prisma,
+  RawSubmissionModel,
+} from '@leadrelay/db';
 import { AppError } from '@leadrelay/http-kit';
 import { normalizeEmail, normalizePhone } from '@leadrelay/lead';
 import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
@@ -119,7 +130,7 @@ export interface LeadDetail extends LeadSummary {
   totals: { rawSubmissions: number; consents: number; externalIds: number; activities: number; events: number; deliveries: number };
 }
 
-const partnerRef = { select: { id: true, slug: true } } as const;
+export const partnerRef = { select: { id: true, slug: true } } as const;
 const latest = { take: leadHistoryLimit } as const;
 
 /** Finds leads the way a partner or an operator names them, and shows everything stored about one. */
@@ -141,8 +152,7 @@ export class LeadDirectory {
 
   /** By the lead's id, or by an id intake answered that the worker merged into it (an alias). */
   async get(id: string): Promise<LeadDetail> {
-    const alias = await this.db.leadAlias.findUnique({ where: { id }, select: { leadId: true } });
-    const leadId = alias?.leadId ?? id;
+    const leadId = await this.leadIdOf(id);
     const lead = await this.db.lead.findUnique({
       where: { id: leadId },
       include: {
@@ -156,7 +166,7 @@ export class LeadDirectory {
         _count: { select: { rawSubmissions: true, consents: true, externalIds: true, activities: true, events: true } },
       },
     });
-    if (!lead) throw new AppError('not_found', `no lead ${id} (an accepted lead appears once the worker has stored it)`);
+    if (!lead) throw leadNotFound(id);
     const deliveryFilter = { event: { leadId } };
     const [deliveries, deliveryTotal, waitingEvents] = await Promise.all([
       this.db.delivery.findMany({
@@ -170,84 +180,23 @@ export class LeadDirectory {
     ]);
     const waitingEventIds = new Set(waitingEvents.map((entry) => entry.eventId));
     return {
-      ...toLeadSummary(lead),
-      salutation: lead.salutation,
-      gender: lead.gender,
-      age: lead.age,
-      dateOfBirth: lead.dateOfBirth,
-      company: lead.company,
-      address: lead.address,
-      city: lead.city,
-      state: lead.state,
-      zip: lead.zip,
-      country: lead.country,
-      timezone: lead.timezone,
-      website: lead.website,
-      notes: lead.notes,
-      custom: lead.custom,
-      extra: lead.extra,
+      ...toLeadFields(lead),
       aliases: lead.aliases.map((leadAlias) => leadAlias.id),
       // Fetched newest first so the cut keeps the latest; shown oldest first, as a history reads.
-      rawSubmissions: lead.rawSubmissions.reverse().map((submission) => ({
-        id: submission.id,
-        partner: submission.partner,
-        route: submission.route,
-        payload: submission.payload,
-        receivedAt: submission.receivedAt.toISOString(),
-        storedAt: submission.storedAt.toISOString(),
-      })),
-      consents: lead.consents.reverse().map((consent) => ({
-        id: consent.id,
-        partner: consent.partner,
-        submissionId: consent.submissionId,
-        text: consent.text,
-        ip: consent.ip,
-        timestampRaw: consent.timestampRaw,
-        givenAt: consent.givenAt?.toISOString() ?? null,
-        createdAt: consent.createdAt.toISOString(),
-      })),
-      externalIds: lead.externalIds.reverse().map((externalId) => ({
-        partner: externalId.partner,
-        externalId: externalId.externalId,
-        createdAt: externalId.createdAt.toISOString(),
-      })),
-      activities: lead.activities.reverse().map((activity) => ({
-        id: activity.id,
-        submissionId: activity.submissionId,
-        position: activity.position,
-        type: activity.type,
-        description: activity.description,
-        property: activity.property,
-        source: activity.source,
-        occurredAt: activity.occurredAt?.toISOString() ?? null,
-        createdAt: activity.createdAt.toISOString(),
-      })),
-      events: lead.events.reverse().map((event) => ({
-        id: event.id,
-        sequence: event.sequence.toString(),
-        type: event.type,
-        submissionId: event.submissionId,
-        partnerSlug: event.partnerSlug,
-        requestId: event.requestId,
-        document: event.document,
-        createdAt: event.createdAt.toISOString(),
-        enqueued: !waitingEventIds.has(event.id),
-      })),
-      deliveries: deliveries.reverse().map((delivery) => ({
-        id: delivery.id,
-        eventId: delivery.eventId,
-        destination: delivery.destination,
-        messageId: delivery.messageId,
-        status: delivery.status,
-        attemptCount: delivery.attemptCount,
-        nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
-        lastError: delivery.lastError,
-        deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
-        createdAt: delivery.createdAt.toISOString(),
-        updatedAt: delivery.updatedAt.toISOString(),
-      })),
+      rawSubmissions: lead.rawSubmissions.reverse().map(toRawSubmissionView),
+      consents: lead.consents.reverse().map(toConsentView),
+      externalIds: lead.externalIds.reverse().map(toExternalIdView),
+      activities: lead.activities.reverse().map(toActivityView),
+      events: lead.events.reverse().map((event) => toEventView(event, !waitingEventIds.has(event.id))),
+      deliveries: deliveries.reverse().map(toLeadDeliveryView),
       totals: { ...lead._count, deliveries: deliveryTotal },
     };
+  }
+
+  /** The id of the lead `id` names: its own, or the lead an alias was merged into. */
+  async leadIdOf(id: string): Promise<string> {
+    const alias = await this.db.leadAlias.findUnique({ where: { id }, select: { leadId: true } });
+    return alias?.leadId ?? id;
   }
 
   /** The query as conditions on leads, normalized exactly as intake normalizes what it stores. */
@@ -285,6 +234,10 @@ export class LeadDirectory {
   }
 }
 
+export function leadNotFound(id: string): AppError {
+  return new AppError('not_found', `no lead ${id} (an accepted lead appears once the worker has stored it)`);
+}
+
 function invalidQuery(field: string, message: string): AppError {
   return new AppError('validation_failed', `${field} ${message}`, [{ path: `querystring.${field}`, message }]);
 }
@@ -310,5 +263,107 @@ function toLeadSummary(lead: {
     partner: lead.partner,
     createdAt: lead.createdAt.toISOString(),
     updatedAt: lead.updatedAt.toISOString(),
+  };
+}
+
+/** The lead's own columns: what a detail and an export show of the row itself. */
+export type LeadFields = Omit<
+  LeadDetail,
+  'aliases' | 'rawSubmissions' | 'consents' | 'externalIds' | 'activities' | 'events' | 'deliveries' | 'totals'
+>;
+
+export function toLeadFields(lead: Prisma.LeadGetPayload<{ include: { partner: typeof partnerRef } }>): LeadFields {
+  return {
+    ...toLeadSummary(lead),
+    salutation: lead.salutation,
+    gender: lead.gender,
+    age: lead.age,
+    dateOfBirth: lead.dateOfBirth,
+    company: lead.company,
+    address: lead.address,
+    city: lead.city,
+    state: lead.state,
+    zip: lead.zip,
+    country: lead.country,
+    timezone: lead.timezone,
+    website: lead.website,
+    notes: lead.notes,
+    custom: lead.custom,
+    extra: lead.extra,
+  };
+}
+
+type WithPartner<Row> = Row & { partner: PartnerRef };
+
+export function toRawSubmissionView(submission: WithPartner<RawSubmissionModel>): LeadDetail['rawSubmissions'][number] {
+  return {
+    id: submission.id,
+    partner: submission.partner,
+    route: submission.route,
+    payload: submission.payload,
+    receivedAt: submission.receivedAt.toISOString(),
+    storedAt: submission.storedAt.toISOString(),
+  };
+}
+
+export function toConsentView(consent: WithPartner<ConsentModel>): LeadDetail['consents'][number] {
+  return {
+    id: consent.id,
+    partner: consent.partner,
+    submissionId: consent.submissionId,
+    text: consent.text,
+    ip: consent.ip,
+    timestampRaw: consent.timestampRaw,
+    givenAt: consent.givenAt?.toISOString() ?? null,
+    createdAt: consent.createdAt.toISOString(),
+  };
+}
+
+export function toExternalIdView(externalId: WithPartner<ExternalIdModel>): LeadDetail['externalIds'][number] {
+  return { partner: externalId.partner, externalId: externalId.externalId, createdAt: externalId.createdAt.toISOString() };
+}
+
+export function toActivityView(activity: ActivityModel): LeadDetail['activities'][number] {
+  return {
+    id: activity.id,
+    submissionId: activity.submissionId,
+    position: activity.position,
+    type: activity.type,
+    description: activity.description,
+    property: activity.property,
+    source: activity.source,
+    occurredAt: activity.occurredAt?.toISOString() ?? null,
+    createdAt: activity.createdAt.toISOString(),
+  };
+}
+
+/** `enqueued`: false while the event waits on the outbox list for its fan-out job. */
+export function toEventView(event: EventModel, enqueued: boolean): LeadDetail['events'][number] {
+  return {
+    id: event.id,
+    sequence: event.sequence.toString(),
+    type: event.type,
+    submissionId: event.submissionId,
+    partnerSlug: event.partnerSlug,
+    requestId: event.requestId,
+    document: event.document,
+    createdAt: event.createdAt.toISOString(),
+    enqueued,
+  };
+}
+
+export function toLeadDeliveryView(delivery: DeliveryModel & { destination: { id: string; name: string } }): LeadDetail['deliveries'][number] {
+  return {
+    id: delivery.id,
+    eventId: delivery.eventId,
+    destination: { id: delivery.destination.id, name: delivery.destination.name },
+    messageId: delivery.messageId,
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    lastError: delivery.lastError,
+    deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+    createdAt: delivery.createdAt.toISOString(),
+    updatedAt: delivery.updatedAt.toISOString(),
   };
 }

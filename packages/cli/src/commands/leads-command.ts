@@ -3,6 +3,7 @@ import { answerOf, type AdminAnswer } from '../admin-api.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
+import { registerLeadExportCommands } from './lead-export-commands.ts';
 
 type LeadSummary = AdminAnswer<'findLeads'>['leads'][number];
 
@@ -130,4 +131,6 @@ export function registerLeadsCommands(program: Command, contextOf: CommandContex
       const lead = await answerOf(client.GET('/v1/leads/{id}', { params: { path: { id } } }));
       output.result(lead, leadDetailText);
     });
+
+  registerLeadExportCommands(leads, contextOf);
 }

@@ -345,6 +345,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leads/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's data as one document, for a data-subject access request
+         * @description Everything stored about the person, no list cut: the lead, every raw submission as received (with its SHA-256), activities waiting for it, consents, external ids, activities, events, and every delivery with the document sent and each attempt. By its id or an alias.
+         */
+        get: operations["exportLead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/{id}/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's consents with their evidence
+         * @description Each consent with its text, IP, timestamp as sent and as parsed, the partner, the submission it came in, when that was received, and the SHA-256 of that stored submission. By its id or an alias.
+         */
+        get: operations["listLeadConsents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -3156,11 +3196,16 @@ export interface operations {
                                 id: string;
                                 slug: string;
                             };
-                            /** Format: uuid */
+                            /**
+                             * Format: uuid
+                             * @description The raw submission the consent came in
+                             */
                             submissionId: string;
                             text: string | null;
                             ip: string | null;
+                            /** @description The timestamp as the partner sent it */
                             timestampRaw: string | null;
+                            /** @description `timestampRaw` parsed, when it is a valid date */
                             givenAt: string | null;
                             createdAt: string;
                         }[];
@@ -3233,6 +3278,403 @@ export interface operations {
                             events: number;
                             deliveries: number;
                         };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    exportLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        exportedAt: string;
+                        lead: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string | null;
+                            phone: string | null;
+                            firstName: string | null;
+                            lastName: string | null;
+                            source: string | null;
+                            /** @description The partner that sent the lead first */
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                slug: string;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                            salutation: string | null;
+                            gender: string | null;
+                            age: number | null;
+                            dateOfBirth: string | null;
+                            company: string | null;
+                            address: string | null;
+                            city: string | null;
+                            state: string | null;
+                            zip: string | null;
+                            country: string | null;
+                            timezone: string | null;
+                            website: string | null;
+                            notes: string | null;
+                            custom: unknown;
+                            /** @description Partner fields LeadRelay carries but does not act on */
+                            extra: unknown;
+                            /** @description Other ids intake answered for this person, merged into this lead; GET by one answers this lead */
+                            aliases: string[];
+                        };
+                        /** @description Oldest first */
+                        rawSubmissions: {
+                            /** Format: uuid */
+                            id: string;
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                slug: string;
+                            };
+                            route: string;
+                            /** @description The item exactly as the partner sent it */
+                            payload: unknown;
+                            receivedAt: string;
+                            storedAt: string;
+                            /** @description SHA-256 (hex) of `payload` in RFC 8785 canonical JSON */
+                            sha256: string;
+                        }[];
+                        /** @description Activities that arrived before the lead was stored and are not applied yet */
+                        pendingSubmissions: {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description The id the submission names: this lead or one of its aliases
+                             */
+                            leadId: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** @description The activities as the worker validated them */
+                            payload: unknown;
+                            receivedAt: string;
+                            storedAt: string;
+                        }[];
+                        consents: {
+                            /** Format: uuid */
+                            id: string;
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                slug: string;
+                            };
+                            /**
+                             * Format: uuid
+                             * @description The raw submission the consent came in
+                             */
+                            submissionId: string;
+                            text: string | null;
+                            ip: string | null;
+                            /** @description The timestamp as the partner sent it */
+                            timestampRaw: string | null;
+                            /** @description `timestampRaw` parsed, when it is a valid date */
+                            givenAt: string | null;
+                            createdAt: string;
+                        }[];
+                        externalIds: {
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                slug: string;
+                            };
+                            externalId: string;
+                            createdAt: string;
+                        }[];
+                        activities: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            submissionId: string;
+                            position: number;
+                            type: string;
+                            description: string;
+                            property: unknown;
+                            source: string | null;
+                            occurredAt: string | null;
+                            createdAt: string;
+                        }[];
+                        /** @description In event order */
+                        events: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description A 64-bit integer, as a decimal string */
+                            sequence: string;
+                            /** @enum {string} */
+                            type: "created" | "updated" | "activity_added";
+                            /** Format: uuid */
+                            submissionId: string;
+                            partnerSlug: string;
+                            requestId: string | null;
+                            /** @description The seed 003 lead document at the time of the event */
+                            document: unknown;
+                            createdAt: string;
+                            /** @description False while the event waits in the outbox for its fan-out job to be enqueued */
+                            enqueued: boolean;
+                        }[];
+                        deliveries: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            destination: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                url: string;
+                            };
+                            /** Format: uuid */
+                            messageId: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed" | "stopped" | "paused";
+                            attemptCount: number;
+                            nextAttemptAt: string | null;
+                            lastError: string | null;
+                            deliveredAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            /** @description The seed 003 body every attempt sends, with the destination's current partner_id */
+                            documentSent: unknown;
+                            /** @description Oldest first */
+                            attempts: {
+                                number: number;
+                                startedAt: string;
+                                durationMs: number;
+                                statusCode: number | null;
+                                /** @description Timeout, connection or TLS error, or a refused address */
+                                error: string | null;
+                                /** @description The first 1 KiB of the answer */
+                                responseBody: string | null;
+                                nextAttemptAt: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listLeadConsents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The lead the id names (itself, or the lead an alias was merged into)
+                         */
+                        leadId: string;
+                        /** @description Oldest first */
+                        consents: {
+                            /** Format: uuid */
+                            id: string;
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                slug: string;
+                            };
+                            /**
+                             * Format: uuid
+                             * @description The raw submission the consent came in
+                             */
+                            submissionId: string;
+                            text: string | null;
+                            ip: string | null;
+                            /** @description The timestamp as the partner sent it */
+                            timestampRaw: string | null;
+                            /** @description `timestampRaw` parsed, when it is a valid date */
+                            givenAt: string | null;
+                            createdAt: string;
+                            /** @description When intake received the submission the consent came in */
+                            receivedAt: string;
+                            /** @description The route it came in on */
+                            route: string;
+                            /** @description SHA-256 (hex) of the stored raw submission `submissionId` in RFC 8785 canonical JSON: the `sha256` of that submission in the export */
+                            submissionSha256: string;
+                        }[];
                     };
                 };
             };

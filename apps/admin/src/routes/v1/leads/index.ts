@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { findLeadsSchema, getLeadSchema } from './schema.ts';
+import { exportLeadSchema, findLeadsSchema, getLeadSchema, listLeadConsentsSchema } from './schema.ts';
 
 const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticateAdmin);
@@ -8,6 +8,10 @@ const leadsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/', { schema: findLeadsSchema }, async (request) => app.leadDirectory.find(request.query));
 
   app.get('/:id', { schema: getLeadSchema }, async (request) => app.leadDirectory.get(request.params.id));
+
+  app.get('/:id/export', { schema: exportLeadSchema }, async (request) => app.leadExporter.exportLead(request.params.id));
+
+  app.get('/:id/consents', { schema: listLeadConsentsSchema }, async (request) => app.leadExporter.consentEvidence(request.params.id));
 };
 
 export default leadsRoutes;
