@@ -6,6 +6,7 @@ import { DeliveryDirectory } from '../services/delivery-directory.ts';
 import { DeliveryReplayer } from '../services/delivery-replayer.ts';
 import { LeadDirectory } from '../services/lead-directory.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
+import { SecretReencrypter } from '../services/secret-reencrypter.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +17,7 @@ declare module 'fastify' {
     deliveryReplayer: DeliveryReplayer;
     leadDirectory: LeadDirectory;
     statsCollector: StatsCollector;
+    secretReencrypter: SecretReencrypter;
   }
 }
 
@@ -32,6 +34,7 @@ export default fp(
     app.addHook('onClose', async () => destinationTester.close());
     app.decorate('leadDirectory', new LeadDirectory(app.db));
     app.decorate('statsCollector', new StatsCollector(app.db, () => app.queues.all()));
+    app.decorate('secretReencrypter', new SecretReencrypter(app.db, app.secretBox));
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );
