@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { legacyDestinationSecret, legacyKeyMaterial, legacyPartnerSecret } from '../../../test/fixtures/legacy-secret-ciphertexts.ts';
+import { encryptLegacy, legacyDestinationSecret, legacyKeyMaterial, legacyPartnerSecret } from '../../../test/fixtures/legacy-secret-ciphertexts.ts';
 import { SecretBox, SecretDecryptionError, secretKeyId } from './secret-box.ts';
 
 const oldKey = 'old-secret-encryption-key-0123456789abcdef';
@@ -43,6 +43,7 @@ describe('SecretBox, the ring of SECRET_ENCRYPTION_KEYS', () => {
       expect(ring.isOnNewestKey(legacyDestinationSecret.ciphertext)).toBe(false);
     }
     expect(() => new SecretBox([newKey]).decrypt(legacyDestinationSecret.ciphertext)).toThrow(/written without a key id/);
+    expect(new SecretBox([newKey, oldKey]).decrypt(encryptLegacy(oldKey, 'by the old writer'))).toBe('by the old writer');
   });
 
   it('re-encrypts only what is not on the newest key', () => {
