@@ -219,7 +219,7 @@ async function writeEvents(
   destinationMaxConcurrency: number,
 ): Promise<string[]> {
   const partner = await insertTestPartner(databaseUrl, { slug: 'bench-dispatch', profile: 'canonical' });
-  const secretBox = new SecretBox(secretEncryptionKey);
+  const secretBox = new SecretBox([secretEncryptionKey]);
   for (let index = 0; index < destinationCount; index += 1) {
     await sql.query(
       `INSERT INTO destinations (id, name, url, secret_ciphertext, partner_id, events, sources, timeout_ms, max_concurrency, created_at, updated_at)

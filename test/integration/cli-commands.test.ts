@@ -55,7 +55,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
   it('has --help on every command, with the environment and exit codes at the top', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
+    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'secrets', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
       expect(top.stdout).toContain(text);
     }
     const commands = [
@@ -63,6 +63,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
       ['destinations'], ['destinations', 'add'], ['destinations', 'list'], ['destinations', 'test'], ['destinations', 'enable'], ['destinations', 'disable'],
       ['leads'], ['leads', 'find'], ['leads', 'show'], ['leads', 'export'], ['leads', 'consents'],
       ['deliveries'], ['deliveries', 'list'], ['deliveries', 'replay'],
+      ['secrets'], ['secrets', 'reencrypt'],
     ];
     for (const command of commands) {
       const help = await cli([...command, '--help']);

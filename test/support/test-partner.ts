@@ -42,7 +42,7 @@ export async function insertTestPartner(databaseUrl: string, input: TestPartnerI
         input.profile,
         hashApiKey(apiKey),
         apiKeyDisplayPrefix(apiKey),
-        new SecretBox(developmentSecretEncryptionKey).encrypt(secret),
+        new SecretBox([developmentSecretEncryptionKey]).encrypt(secret),
         JSON.stringify(input.fieldMap ?? {}),
         input.defaultCountry ?? null,
         input.auth ? JSON.stringify(input.auth) : null,

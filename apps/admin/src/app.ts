@@ -13,6 +13,7 @@ import destinationsRoutes from './routes/v1/destinations/index.ts';
 import deliveriesRoutes from './routes/v1/deliveries/index.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
 import statsRoutes from './routes/v1/stats/index.ts';
+import secretsRoutes from './routes/v1/secrets/index.ts';
 import metricsRoutes from './routes/metrics/index.ts';
 
 export interface BuildAdminAppOptions {
@@ -45,6 +46,7 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(deliveriesRoutes, { prefix: '/v1/deliveries' });
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });
+  await app.register(secretsRoutes, { prefix: '/v1/secrets' });
   await app.register(metricsRoutes, { prefix: '/metrics' });
   return app;
 }

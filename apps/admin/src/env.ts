@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromEnv, commonEnvShape, loadEnv, portFromEnv, refineProductionSecrets } from '@leadrelay/config';
+import { booleanFromEnv, commonEnvShape, loadEnv, portFromEnv, refineProductionSecrets, secretEncryptionKeysOf } from '@leadrelay/config';
 
 /** Used when ADMIN_TOKEN is not set outside production; start-up warns about it. */
 export const developmentAdminToken = 'dev-admin-token';
@@ -14,9 +14,10 @@ export const AdminEnvSchema = z
     ADMIN_PUBLIC_URL: z.url().default('http://localhost:3001'),
     ALLOW_PRIVATE_DESTINATIONS: booleanFromEnv.optional(),
   })
-  .superRefine((env, ctx) => refineProductionSecrets(env, ctx, ['ADMIN_TOKEN', 'SECRET_ENCRYPTION_KEY']))
-  .transform((env) => ({
+  .superRefine((env, ctx) => refineProductionSecrets(env, ctx, ['ADMIN_TOKEN']))
+  .transform((env, ctx) => ({
     ...env,
+    SECRET_ENCRYPTION_KEYS: secretEncryptionKeysOf(env, ctx),
     ADMIN_TOKEN: env.ADMIN_TOKEN ?? developmentAdminToken,
     usingDevelopmentAdminToken: env.ADMIN_TOKEN === undefined,
     ALLOW_PRIVATE_DESTINATIONS: env.ALLOW_PRIVATE_DESTINATIONS ?? env.NODE_ENV !== 'production',

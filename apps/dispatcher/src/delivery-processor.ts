@@ -60,7 +60,7 @@ export class DeliveryProcessor {
     } catch (error) {
       if (error instanceof RetryableDeliveryError || error instanceof DelayedError) throw error;
       if (error instanceof SecretDecryptionError) {
-        // The secret was encrypted with another SECRET_ENCRYPTION_KEY: no retry can fix that.
+        // The secret was encrypted with a key not in SECRET_ENCRYPTION_KEYS: no retry can fix that.
         throw new UnrecoverableError(`the destination secret cannot be decrypted: ${error.message}`);
       }
       // Our own trouble (PostgreSQL or Redis unreachable, ...) is not the receiver's failure: try

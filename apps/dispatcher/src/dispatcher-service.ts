@@ -5,7 +5,6 @@ import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { createDatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/queue';
 import { SecretBox } from '@leadrelay/credentials';
-import { developmentSecretEncryptionKey } from '@leadrelay/config';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { DispatcherEnv } from './env.ts';
 import { EventFanOut } from './event-fan-out.ts';
@@ -22,7 +21,7 @@ export async function startDispatcherService(config: DispatcherEnv, logger: Logg
   const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher-producer' });
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
   const sender = new WebhookSender({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS });
-  const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey);
+  const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEYS);
   const dispatcherWorkers = createDispatcherWorkers({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,

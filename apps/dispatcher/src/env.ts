@@ -6,7 +6,7 @@ import {
   durationMsFromEnv,
   loadEnv,
   portFromEnv,
-  refineProductionSecrets,
+  secretEncryptionKeysOf,
 } from '@leadrelay/config';
 import { deliveryJobAttemptCeiling } from '@leadrelay/queue';
 
@@ -33,9 +33,9 @@ export const DispatcherEnvSchema = z
     ALLOW_PRIVATE_DESTINATIONS: booleanFromEnv.optional(),
     DISPATCHER_HEALTH_PORT: portFromEnv.default(3003),
   })
-  .superRefine((env, ctx) => refineProductionSecrets(env, ctx, ['SECRET_ENCRYPTION_KEY']))
-  .transform((env) => ({
+  .transform((env, ctx) => ({
     ...env,
+    SECRET_ENCRYPTION_KEYS: secretEncryptionKeysOf(env, ctx),
     ALLOW_PRIVATE_DESTINATIONS: env.ALLOW_PRIVATE_DESTINATIONS ?? env.NODE_ENV !== 'production',
   }));
 

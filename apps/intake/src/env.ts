@@ -4,7 +4,7 @@ import {
   durationMsFromEnv,
   loadEnv,
   portFromEnv,
-  refineProductionSecrets,
+  secretEncryptionKeysOf,
 } from '@leadrelay/config';
 import { defaultHttpConnectionLimits } from '@leadrelay/http-kit';
 
@@ -46,12 +46,12 @@ export const IntakeEnvSchema = z
     DEFAULT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
   })
   .superRefine((env, ctx) => {
-    refineProductionSecrets(env, ctx, ['SECRET_ENCRYPTION_KEY']);
     // Node refuses a headers timeout longer than the request timeout (the headers are part of it).
     if (env.INTAKE_HEADERS_TIMEOUT > env.INTAKE_REQUEST_TIMEOUT) {
       ctx.addIssue({ code: 'custom', path: ['INTAKE_HEADERS_TIMEOUT'], message: 'must not be longer than INTAKE_REQUEST_TIMEOUT' });
     }
-  });
+  })
+  .transform((env, ctx) => ({ ...env, SECRET_ENCRYPTION_KEYS: secretEncryptionKeysOf(env, ctx) }));
 
 export type IntakeEnv = z.output<typeof IntakeEnvSchema>;
 

@@ -3,7 +3,7 @@ export const exitCodes = {
   ok: 0,
   /**
    * The admin API answered with an error (unknown id, invalid input, wrong token, a 5xx), or the
-   * command's outcome is a failure (a destination test the receiver refused).
+   * command's outcome is a failure (a destination test the receiver refused, secrets no key decrypts).
    */
   apiError: 1,
   /** The command line itself is wrong: unknown command or option, missing or invalid value. */

@@ -5,6 +5,7 @@ import { registerPartnersCommands } from './commands/partners-command.ts';
 import { registerDestinationsCommands } from './commands/destinations-command.ts';
 import { registerLeadsCommands } from './commands/leads-command.ts';
 import { registerDeliveriesCommands } from './commands/deliveries-command.ts';
+import { registerSecretsCommands } from './commands/secrets-command.ts';
 
 /** The admin service's token when ADMIN_TOKEN is not set, outside production. */
 export const developmentAdminToken = 'dev-admin-token';
@@ -18,7 +19,8 @@ Environment:
 Exit codes:
   0  done
   1  the admin API answered with an error (unknown id, invalid input, wrong token, server error),
-     or the outcome is a failure (destinations test: the receiver did not answer 2xx)
+     or the outcome is a failure (destinations test: the receiver did not answer 2xx;
+     secrets reencrypt: a secret no configured key decrypts)
   2  bad usage (unknown command or option, missing or invalid value)
   3  the admin API could not be reached (not running, wrong URL, timed out)
 Errors are one line on stderr. With --json, stdout carries only the API's JSON answer
@@ -28,6 +30,7 @@ Examples:
   pnpm leadrelay partners create --name "Acme Leads" --slug acme --profile canonical
   pnpm leadrelay leads find --email jane.doe@example.com --json
   pnpm leadrelay deliveries list --status failed --since 24h
+  pnpm leadrelay secrets reencrypt --json
 `;
 
 /**
@@ -36,7 +39,7 @@ Examples:
  */
 export function buildProgram(streams: CliStreams): Command {
   const program = new Command('leadrelay')
-    .description('Operate LeadRelay through its admin API: partners, destinations, leads and deliveries.')
+    .description('Operate LeadRelay through its admin API: partners, destinations, leads, deliveries and secrets.')
     .addOption(
       new Option('--admin-url <url>', 'admin API base URL').env('LEADRELAY_ADMIN_URL').default(defaultAdminUrl).argParser(parseAdminUrl),
     )
@@ -53,5 +56,6 @@ export function buildProgram(streams: CliStreams): Command {
   registerDestinationsCommands(program, contextOf);
   registerLeadsCommands(program, contextOf);
   registerDeliveriesCommands(program, contextOf);
+  registerSecretsCommands(program, contextOf);
   return program;
 }

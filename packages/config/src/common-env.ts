@@ -32,6 +32,18 @@ const postgresUrl = z
   .string()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'expected a postgresql:// URL');
 
+const secretEncryptionKeyMaterial = z.string().min(32, 'must be at least 32 characters');
+
+/** A comma-separated list of keys (base64 and hex keys have no commas), spaces around them ignored. */
+const secretEncryptionKeyListFromEnv = z
+  .string()
+  .transform((text) => text.split(',').map((key) => key.trim()))
+  .pipe(
+    z
+      .array(secretEncryptionKeyMaterial)
+      .refine((keys) => new Set(keys).size === keys.length, 'lists the same key twice'),
+  );
+
 export const portFromEnv = z.coerce.number().int().min(0).max(65535);
 
 /** Variables every LeadRelay process reads. */
@@ -45,10 +57,13 @@ export const commonEnvShape = {
   /** Prefix of every Redis key BullMQ and LeadRelay write; lets several systems share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('leadrelay'),
   /**
-   * Key material (at least 32 characters) that encrypts partner and destination secrets at rest.
-   * Required in production; development uses a fixed, public one.
+   * Keys that encrypt partner and destination secrets at rest, comma-separated, newest first: new
+   * secrets are encrypted with the first, any listed key decrypts. Each at least 32 characters.
+   * Required in production (or SECRET_ENCRYPTION_KEY); development uses a fixed, public one.
    */
-  SECRET_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  SECRET_ENCRYPTION_KEYS: secretEncryptionKeyListFromEnv.optional(),
+  /** One key: the same as SECRET_ENCRYPTION_KEYS listing only it. */
+  SECRET_ENCRYPTION_KEY: secretEncryptionKeyMaterial.optional(),
   /**
    * `true` lets a production process start on a Redis that can lose acknowledged leads (no AOF,
    * or an eviction policy other than noeviction); start-up refuses one otherwise.
@@ -59,7 +74,36 @@ export const commonEnvShape = {
 /** Public on purpose: only for development and tests, where secrets are throwaway. */
 export const developmentSecretEncryptionKey = 'leadrelay-development-only-encryption-key';
 
-type CommonEnv = { NODE_ENV: string; SECRET_ENCRYPTION_KEY?: string | undefined };
+interface SecretEncryptionKeyEnv {
+  NODE_ENV: string;
+  SECRET_ENCRYPTION_KEYS?: string[] | undefined;
+  SECRET_ENCRYPTION_KEY?: string | undefined;
+}
+
+/**
+ * The keys secrets are encrypted with, newest first, from SECRET_ENCRYPTION_KEYS or
+ * SECRET_ENCRYPTION_KEY (a list of one); the development key outside production. For the
+ * `transform` of the schema of every app that reads or writes secrets.
+ */
+export function secretEncryptionKeysOf(env: SecretEncryptionKeyEnv, ctx: z.RefinementCtx): string[] {
+  if (env.SECRET_ENCRYPTION_KEYS && env.SECRET_ENCRYPTION_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SECRET_ENCRYPTION_KEY'],
+      message: 'set SECRET_ENCRYPTION_KEYS or SECRET_ENCRYPTION_KEY, not both (list this key in SECRET_ENCRYPTION_KEYS)',
+    });
+    return z.NEVER;
+  }
+  const keys = env.SECRET_ENCRYPTION_KEYS ?? (env.SECRET_ENCRYPTION_KEY ? [env.SECRET_ENCRYPTION_KEY] : undefined);
+  if (keys) return keys;
+  if (env.NODE_ENV === 'production') {
+    ctx.addIssue({ code: 'custom', path: ['SECRET_ENCRYPTION_KEYS'], message: 'is required when NODE_ENV=production (or SECRET_ENCRYPTION_KEY)' });
+    return z.NEVER;
+  }
+  return [developmentSecretEncryptionKey];
+}
+
+type CommonEnv = { NODE_ENV: string };
 
 /** Adds the production-only requirements that a plain shape cannot express. */
 export function refineProductionSecrets(env: CommonEnv, ctx: z.RefinementCtx, required: string[]): void {

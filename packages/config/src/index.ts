@@ -5,6 +5,7 @@ export {
   booleanFromEnv,
   commonEnvShape,
   developmentSecretEncryptionKey,
+  secretEncryptionKeysOf,
   durationListMsFromEnv,
   durationMsFromEnv,
   portFromEnv,

@@ -1,2 +1,2 @@
 export { apiKeyDisplayPrefix, generateApiKey, generateSecret, hashApiKey } from './api-key.ts';
-export { SecretBox, SecretDecryptionError } from './secret-box.ts';
+export { SecretBox, SecretDecryptionError, secretKeyId } from './secret-box.ts';

@@ -3,7 +3,7 @@ import { SecretBox, SecretDecryptionError } from '@leadrelay/credentials';
 import { DecryptedSecrets } from './decrypted-secrets.ts';
 
 describe('DecryptedSecrets', () => {
-  const secretBox = new SecretBox('decrypted-secrets-test-key');
+  const secretBox = new SecretBox(['decrypted-secrets-test-key']);
 
   it('answers what the secret box decrypts, a rotated secret included, and keeps at most its bound', () => {
     const secrets = new DecryptedSecrets({ secretBox, maxEntries: 2 });
@@ -15,7 +15,7 @@ describe('DecryptedSecrets', () => {
 
   it('throws for a ciphertext made with another key, every time', () => {
     const secrets = new DecryptedSecrets({ secretBox });
-    const foreign = new SecretBox('another-key').encrypt('secret');
+    const foreign = new SecretBox(['another-key']).encrypt('secret');
     expect(() => secrets.decrypt(foreign)).toThrow(SecretDecryptionError);
     expect(() => secrets.decrypt(foreign)).toThrow(SecretDecryptionError);
   });

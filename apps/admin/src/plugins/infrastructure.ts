@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { createDatabaseClient, type DatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection } from '@leadrelay/queue';
 import { SecretBox } from '@leadrelay/credentials';
-import { developmentSecretEncryptionKey } from '@leadrelay/config';
 import type { AdminEnv } from '../env.ts';
 
 declare module 'fastify' {
@@ -28,7 +27,7 @@ export default fp<{ config: AdminEnv }>(
     app.decorate('redis', redis);
     app.decorate('queues', queues);
     app.decorate('db', db);
-    app.decorate('secretBox', new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey));
+    app.decorate('secretBox', new SecretBox(config.SECRET_ENCRYPTION_KEYS));
 
     app.addHook('onClose', async () => {
       await queues.close();

@@ -13,7 +13,7 @@ export default fp(
     await app.register(openApiDocsPlugin, {
       title: 'LeadRelay admin API',
       description:
-        'For operators: partners, destinations, leads, deliveries and stats. Every /v1 route takes ' +
+        'For operators: partners, destinations, leads, deliveries, stats and secret re-encryption. Every /v1 route takes ' +
         '`Authorization: Bearer <ADMIN_TOKEN>`. The Bull dashboard is at /queues (HTTP Basic, the admin token as password).',
       version: '1.0.0',
       securitySchemes: {

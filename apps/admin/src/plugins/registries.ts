@@ -7,6 +7,7 @@ import { DeliveryReplayer } from '../services/delivery-replayer.ts';
 import { LeadDirectory } from '../services/lead-directory.ts';
 import { LeadExporter } from '../services/lead-export.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
+import { SecretReencrypter } from '../services/secret-reencrypter.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +19,7 @@ declare module 'fastify' {
     leadDirectory: LeadDirectory;
     leadExporter: LeadExporter;
     statsCollector: StatsCollector;
+    secretReencrypter: SecretReencrypter;
   }
 }
 
@@ -36,6 +38,7 @@ export default fp(
     app.decorate('leadDirectory', leadDirectory);
     app.decorate('leadExporter', new LeadExporter(app.db, leadDirectory));
     app.decorate('statsCollector', new StatsCollector(app.db, () => app.queues.all()));
+    app.decorate('secretReencrypter', new SecretReencrypter(app.db, app.secretBox));
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isRecordNotFoundError, type DatabaseClient, type DestinationModel, type EventType, type Prisma } from '@leadrelay/db';
-import { generateSecret, type SecretBox } from '@leadrelay/credentials';
+import { SecretDecryptionError, generateSecret, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
 import { DestinationUrlRefusedError, assertDestinationUrlAllowed } from '@leadrelay/destination-policy';
 import type { DeliveryReplayer } from './delivery-replayer.ts';
@@ -145,7 +145,7 @@ export class DestinationRegistry {
     const immediate = switchAt <= now;
     const updated = await this.#update(id, {
       secretCiphertext: this.#secretBox.encrypt(secret),
-      previousSecretCiphertext: immediate ? null : knownToReceivers,
+      previousSecretCiphertext: immediate || knownToReceivers === null ? null : this.#onNewestKey(knownToReceivers),
       secretSwitchAt: immediate ? null : switchAt,
     });
     return { ...toDestinationView(updated), secret };
@@ -167,6 +167,20 @@ export class DestinationRegistry {
     return toDestinationView(
       await this.#update(id, { enabled: false, disabledAt: new Date(), disabledReason: reason ?? 'disabled by an operator' }),
     );
+  }
+
+  /**
+   * The old secret kept for the switch-over, on the newest key: a `secrets reencrypt` running
+   * meanwhile may already have passed this row, and must not find it on an old key afterwards.
+   * One that no key decrypts is kept as it was: it was unusable before the rotation too.
+   */
+  #onNewestKey(ciphertext: string): string {
+    try {
+      return this.#secretBox.reencrypt(ciphertext);
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) return ciphertext;
+      throw error;
+    }
   }
 
   async #find(id: string): Promise<DestinationModel> {

@@ -21,9 +21,10 @@ export function encodeKeysetCursor({ createdAt, id }: KeysetPosition): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
 }
 
-export function decodeKeysetCursor(cursor: string): KeysetPosition {
+/** `path` names where the request carried it, for the 400. */
+export function decodeKeysetCursor(cursor: string, path = 'querystring.cursor'): KeysetPosition {
   const invalid = (cause?: unknown) =>
-    new AppError('validation_failed', 'the cursor is invalid', [{ path: 'querystring.cursor', message: 'is not a cursor this API returned' }], { cause });
+    new AppError('validation_failed', 'the cursor is invalid', [{ path, message: 'is not a cursor this API returned' }], { cause });
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { createDatabaseClient, type DatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, createRedisConnection } from '@leadrelay/queue';
 import { SecretBox } from '@leadrelay/credentials';
-import { developmentSecretEncryptionKey } from '@leadrelay/config';
 import { observeEnqueue } from '@leadrelay/observability';
 import type { IntakeEnv } from '../env.ts';
 
@@ -37,7 +36,7 @@ export default fp<{ config: IntakeEnv }>(
     app.decorate('redis', redis);
     app.decorate('queues', queues);
     app.decorate('db', db);
-    app.decorate('secretBox', new SecretBox(config.SECRET_ENCRYPTION_KEY ?? developmentSecretEncryptionKey));
+    app.decorate('secretBox', new SecretBox(config.SECRET_ENCRYPTION_KEYS));
 
     app.addHook('onClose', async () => {
       await queues.close();
