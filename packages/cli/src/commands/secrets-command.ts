@@ -1,23 +1,13 @@
 import type { Command } from 'commander';
+import { answerOf, type AdminAnswer } from '../admin-api.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { CommandFailedError } from '../command-failed-error.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
 
-interface ReencryptFailure {
-  table: string;
-  id: string;
-  reason: string;
-}
+type ReencryptBatch = AdminAnswer<'reencryptSecrets'>;
 
-interface ReencryptBatch {
-  keyId: string;
-  reencrypted: number;
-  alreadyCurrent: number;
-  failed: number;
-  failures: ReencryptFailure[];
-  nextCursor: string | null;
-}
+type ReencryptFailure = ReencryptBatch['failures'][number];
 
 /** The batches added up: what `--json` prints. */
 type ReencryptSummary = Omit<ReencryptBatch, 'nextCursor'> & { batches: number };
@@ -62,7 +52,7 @@ Exits 1 when a secret could not be decrypted with any configured key; those rows
       const summary: ReencryptSummary = { keyId: '', reencrypted: 0, alreadyCurrent: 0, failed: 0, failures: [], batches: 0 };
       let cursor: string | undefined;
       do {
-        const batch = await client.post<ReencryptBatch>('/v1/secrets/reencrypt', { cursor, limit: options.batchSize });
+        const batch = await answerOf(client.POST('/v1/secrets/reencrypt', { body: { cursor, limit: options.batchSize } }));
         summary.keyId = batch.keyId;
         summary.reencrypted += batch.reencrypted;
         summary.alreadyCurrent += batch.alreadyCurrent;

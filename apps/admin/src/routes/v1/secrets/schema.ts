@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 export const ReencryptSecretsBody = z
   .strictObject({
@@ -24,7 +25,8 @@ export const ReencryptSecretsResult = z.object({
 });
 
 export const reencryptSecretsSchema = {
-  security: [{ bearerAuth: [] }] as Record<string, string[]>[],
+  operationId: 'reencryptSecrets',
+  ...adminTokenAuth,
   tags: ['secrets'],
   summary: 'Move one batch of partner and destination secrets to the newest SECRET_ENCRYPTION_KEYS key',
   description:
