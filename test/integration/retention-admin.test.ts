@@ -134,8 +134,10 @@ describe('a lead after the retention sweep', () => {
 
     // Replaying the destination leaves it out too, even once it is failed.
     await sql.query(`UPDATE deliveries SET status = 'failed' WHERE id = $1`, [deliveryId]);
-    const replayed = await adminRequest<{ replayed: number }>(system, 'POST', `/v1/destinations/${destinationId}/replay`, { since: new Date(0).toISOString() });
-    expect(replayed).toEqual({ status: 202, body: { replayed: 0 } });
+    const replayed = await adminRequest<{ replayed: number; contentExpired: number }>(system, 'POST', `/v1/destinations/${destinationId}/replay`, {
+      since: new Date(0).toISOString(),
+    });
+    expect(replayed).toEqual({ status: 202, body: { replayed: 0, contentExpired: 1 } });
     expect(receiver.received.length).toBe(received);
   });
 

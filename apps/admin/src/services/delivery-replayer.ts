@@ -50,9 +50,9 @@ export class DeliveryReplayer {
 
   /**
    * Every failed or paused delivery of a destination made since `since`, in event order; those
-   * whose document retention removed are left as they are (see replayDelivery).
+   * whose document retention removed are left as they are (see replayDelivery), and counted.
    */
-  async replayDestination(destinationId: string, since: Date): Promise<number> {
+  async replayDestination(destinationId: string, since: Date): Promise<{ replayed: number; contentExpired: number }> {
     const destination = await this.#db.destination.findFirst({ where: { id: destinationId, deletedAt: null }, select: { enabled: true, deletedAt: true } });
     if (!destination) throw new AppError('not_found', `no destination ${destinationId}`);
     this.#assertSendable(destination);
@@ -65,7 +65,11 @@ export class DeliveryReplayer {
       )
       SELECT r.id::text AS id FROM replayed r JOIN events e ON e.id = r.event_id ORDER BY e.sequence`;
     await this.#enqueue(ids.map((row) => row.id), 'replay');
-    return ids.length;
+    const [expired] = await this.#db.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.destination_id = ${destinationId}::uuid AND d.status IN ('failed', 'paused') AND d.created_at >= ${since}::timestamp(3)
+        AND e.document IS NULL`;
+    return { replayed: ids.length, contentExpired: expired?.count ?? 0 };
   }
 
   /** Sends the paused deliveries of a destination just enabled, in event order. */

@@ -2507,6 +2507,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         replayed: number;
+                        /** @description Failed or paused deliveries left out: retention removed the document they send (RETENTION_DELIVERY_CONTENT) */
+                        contentExpired: number;
                     };
                 };
             };
