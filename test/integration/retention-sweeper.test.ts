@@ -182,6 +182,20 @@ describe('the retention sweep', () => {
     expect(deliveries.map((delivery) => delivery.status).sort()).toEqual(['delivered', 'delivered', 'failed', 'paused', 'pending']);
   });
 
+  it('removes event documents in batches past the oldest events kept back for their unsent deliveries', async () => {
+    for (const ageDays of [40, 39, 38]) await insertDeliveredEvent(ageDays, 'paused');
+    for (const ageDays of [36, 35, 34, 33, 32]) await insertDeliveredEvent(ageDays, 'delivered');
+    const { sweeper, reported } = newSweeper({ batchSize: 2 });
+
+    await sweeper.sweep();
+
+    expect(reportedOf(reported, 'event_documents')).toEqual([2, 2, 1]);
+    const { rows } = await sql.query<{ status: string; has_document: boolean }>(
+      'SELECT d.status::text AS status, e.document IS NOT NULL AS has_document FROM events e JOIN deliveries d ON d.event_id = e.id',
+    );
+    expect(rows.filter((row) => row.has_document).map((row) => row.status)).toEqual(['paused', 'paused', 'paused']);
+  });
+
   it('lets one sweeper sweep at a time: two at once remove each row once, and neither waits for the other', async () => {
     await insertRawSubmissions(7, 100);
     const first = newSweeper({ batchSize: 2 });
