@@ -82,6 +82,12 @@ describe('starting LeadRelay', () => {
     expect(schedule.code).not.toBe(0);
     expect(schedule.stderr).toMatch(/^Invalid configuration: DISPATCH_RETRY_SCHEDULE: "soon" is not a duration/);
 
+    const retention = await run('apps/worker/src/server.ts', { RETENTION_RAW_SUBMISSIONS: '90' }).finished;
+    expect(retention.code).not.toBe(0);
+    expect(retention.stderr).toBe(
+      'Invalid configuration: RETENTION_RAW_SUBMISSIONS: "90" is not a duration (use a number with ms, s, m, h or d, e.g. 10m), or off\n',
+    );
+
     const production = await run('apps/admin/src/server.ts', { NODE_ENV: 'production' }).finished;
     expect(production.code).not.toBe(0);
     expect(production.stderr).toMatch(/^Invalid configuration: ADMIN_TOKEN: is required when NODE_ENV=production/);

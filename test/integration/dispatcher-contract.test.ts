@@ -210,7 +210,7 @@ describe('dispatcher: the seed 003 contract, outcomes, retries and the admin API
 
     crm.statuses = [200];
     const replay = await adminRequest<{ replayed: number }>(system, 'POST', `/v1/destinations/${target.id}/replay`, { since: before });
-    expect(replay).toEqual({ status: 202, body: { replayed: 1 } });
+    expect(replay).toEqual({ status: 202, body: { replayed: 1, contentExpired: 0 } });
     const delivered = await onlyDeliveryWhen(target.id, 'delivered');
     expect(delivered.messageId).toBe(failed.messageId);
     expect(delivered.attempts).toHaveLength(9);

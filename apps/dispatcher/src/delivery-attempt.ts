@@ -16,6 +16,9 @@ export class RetryableDeliveryError extends Error {
   }
 }
 
+/** The last error of a delivery whose document retention removed before it could be sent. */
+export const contentExpiredReason = 'content_expired: the lead document was removed by retention (RETENTION_DELIVERY_CONTENT); it cannot be sent again';
+
 export type AttemptOutcome = 'delivered' | 'stopped' | 'gone' | 'retrying' | 'failed';
 
 /** A pending delivery with everything its next attempt needs. */
@@ -94,6 +97,12 @@ export class DeliveryAttempter {
   async plan(deliveryId: string, { ignoreOrder = false } = {}): Promise<DeliveryPlan> {
     const row = await this.#store.load(deliveryId);
     if (!row || row.status !== 'pending') return { kind: 'skip' };
+    if (row.document === null) {
+      // Retention removed the event's document after this delivery was settled, and a replay or a
+      // resume raced the sweep: there is nothing to send, now or later.
+      await this.#store.markFailed(deliveryId, contentExpiredReason);
+      return { kind: 'skip' };
+    }
     if (!row.active) {
       return (await this.#store.pauseIfInactive(deliveryId, row.destination_id)) ? { kind: 'paused' } : this.plan(deliveryId, { ignoreOrder });
     }

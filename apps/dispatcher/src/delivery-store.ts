@@ -19,7 +19,8 @@ export interface DeliveryRow {
   max_concurrency: number;
   /** Enabled and not deleted. */
   active: boolean;
-  document: LeadDocument;
+  /** Null once retention removed it (RETENTION_DELIVERY_CONTENT). */
+  document: LeadDocument | null;
   /** The intake request the lead came in with, so logs follow it to its deliveries. */
   request_id: string | null;
   /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromEnv, commonEnvShape, durationMsFromEnv, loadEnv, portFromEnv } from '@leadrelay/config';
+import { booleanFromEnv, commonEnvShape, durationMsFromEnv, durationOrOffMsFromEnv, loadEnv, portFromEnv } from '@leadrelay/config';
 
 export const WorkerEnvSchema = z.object({
   ...commonEnvShape,
@@ -63,6 +63,28 @@ export const WorkerEnvSchema = z.object({
   IDENTITY_CLAIMS_RESTORE: booleanFromEnv.default(true),
   /** How often the worker checks that Redis still holds the identity claims. */
   IDENTITY_CLAIMS_CHECK_INTERVAL: durationMsFromEnv.default(10_000),
+  /**
+   * Raw submissions (each item exactly as a partner sent it) keep their payload this long after
+   * they were received; then the retention sweep removes it and keeps a stub with its SHA-256.
+   * `off` keeps them for good.
+   */
+  RETENTION_RAW_SUBMISSIONS: durationOrOffMsFromEnv.default(90 * 86_400_000),
+  /**
+   * Event documents (the body each delivery sends) and the first 1 KiB of receivers' answers are
+   * kept this long; then the sweep removes them and keeps the delivery's and attempts' metadata.
+   * An event's document stays while one of its deliveries is still to be sent (pending or
+   * paused). `off` keeps them for good.
+   */
+  RETENTION_DELIVERY_CONTENT: durationOrOffMsFromEnv.default(30 * 86_400_000),
+  /**
+   * Failed jobs in Redis (what an operator retries from the Bull dashboard) are removed this long
+   * after they failed. They carry the submissions of a lead job, so not for good; `off` keeps them.
+   */
+  RETENTION_FAILED_JOBS: durationOrOffMsFromEnv.default(14 * 86_400_000),
+  /** How often the retention sweep runs (and once at start). */
+  RETENTION_SWEEP_INTERVAL: durationMsFromEnv.default(600_000),
+  /** Rows (or Redis jobs) the sweep changes per statement: each statement is a short transaction. */
+  RETENTION_BATCH_SIZE: z.coerce.number().int().positive().max(10_000).default(1_000),
   /** Port of the worker's own /healthz, /readyz and /metrics (0 picks a free one). */
   WORKER_HEALTH_PORT: portFromEnv.default(3002),
 });

@@ -6,12 +6,13 @@ import {
   recordPendingActivitiesExpired,
   recordPersistBatch,
   recordPersistFailure,
+  recordRetentionSwept,
   type Logger,
 } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
-import { createDatabaseClient } from '@leadrelay/db';
-import { QueueRegistry, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
+import { SessionAdvisoryLock, createDatabaseClient } from '@leadrelay/db';
+import { QueueRegistry, completedJobRetentionMs, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
 import { TimedBatcher } from './timed-batcher.ts';
@@ -20,13 +21,14 @@ import { LeadPersister } from './lead-persister.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 import { PendingActivitiesSweeper } from './pending-activities-sweeper.ts';
 import { PersistPipeline } from './persist-pipeline.ts';
+import { RetentionSweeper } from './retention-sweeper.ts';
 import { createLeadsWorker, type LeadJobResult } from './leads-worker.ts';
 import { WriteLanes } from './write-lanes.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 /**
- * Starts the leads worker, the outbox sweeper, the pending-activities expiry and the
- * identity-claims check; `stop` lets
+ * Starts the leads worker, the outbox sweeper, the pending-activities expiry, the retention sweep
+ * and the identity-claims check; `stop` lets
  * in-flight jobs finish (their batches are flushed at once), then closes Redis and PostgreSQL.
  */
 export async function startWorkerService(config: WorkerEnv, logger: Logger): Promise<RunningService> {
@@ -45,6 +47,23 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     : undefined;
   const persister = new LeadPersister({ db, maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER });
   const pendingSweeper = new PendingActivitiesSweeper({ db, ttlMs: config.WORKER_PENDING_ACTIVITIES_TTL, onExpired: recordPendingActivitiesExpired });
+  // Its own connection (not the pool's) holds the lock while this instance sweeps.
+  const retentionLock = new SessionAdvisoryLock({
+    databaseUrl: config.DATABASE_URL,
+    name: `${config.QUEUE_PREFIX}:retention-sweep`,
+    applicationName: 'leadrelay-worker-retention',
+  });
+  const retentionSweeper = new RetentionSweeper({
+    db,
+    lock: retentionLock,
+    queues: queues.all(),
+    rawSubmissionsMs: config.RETENTION_RAW_SUBMISSIONS,
+    deliveryContentMs: config.RETENTION_DELIVERY_CONTENT,
+    failedJobsMs: config.RETENTION_FAILED_JOBS,
+    completedJobsMs: completedJobRetentionMs,
+    batchSize: config.RETENTION_BATCH_SIZE,
+    onSwept: recordRetentionSwept,
+  });
   const lanes = new WriteLanes(
     Array.from({ length: config.WORKER_WRITE_LANES }, () => {
       const pipeline = new PersistPipeline({
@@ -108,6 +127,15 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
       logger.warn({ err: error }, 'pending activities sweep failed; retrying on the next interval');
     }
   });
+  const sweepRetention = singleFlight(async () => {
+    try {
+      const result = await retentionSweeper.sweep();
+      // Counts only: what was removed is personal data.
+      if (!result.skipped && Object.values(result.swept).some((count) => count > 0)) logger.info({ swept: result.swept }, 'retention: removed data past its retention');
+    } catch (error) {
+      logger.warn({ err: error }, 'retention sweep failed; retrying on the next interval');
+    }
+  });
   const checkClaims = singleFlight(async () => {
     if (!claims) return;
     try {
@@ -123,6 +151,9 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   // Not awaited: a backlog (the first start after an upgrade) is deleted in many small steps.
   void expirePending();
   const pendingExpirer = setInterval(expirePending, config.WORKER_PENDING_ACTIVITIES_SWEEP_INTERVAL);
+  // Not awaited, like the pending expiry: the first sweep after an upgrade may have a backlog.
+  void sweepRetention();
+  const retentionSweepTimer = setInterval(sweepRetention, config.RETENTION_SWEEP_INTERVAL);
   void checkClaims();
   const claimsChecker = setInterval(checkClaims, config.IDENTITY_CLAIMS_CHECK_INTERVAL);
   worker.run().catch((error: unknown) => logger.error({ err: error }, 'leads worker stopped'));
@@ -144,12 +175,15 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     clearInterval(sweeper);
     clearInterval(pendingExpirer);
     clearInterval(claimsChecker);
+    clearInterval(retentionSweepTimer);
     pendingSweeper.close();
+    retentionSweeper.close();
     // Takes no new jobs and waits for the active ones: their batches are flushed at once.
     const closing = worker.close();
     await lanes.close();
     await closing;
-    await Promise.all([sweep(), expirePending(), checkClaims()].map((running) => running.catch(() => undefined)));
+    await Promise.all([sweep(), expirePending(), sweepRetention(), checkClaims()].map((running) => running.catch(() => undefined)));
+    await retentionLock.close();
     await queues.close();
     workerConnection.disconnect();
     producerConnection.disconnect();

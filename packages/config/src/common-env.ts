@@ -15,6 +15,22 @@ export const durationMsFromEnv = z.string().transform((text, ctx) => {
   }
 });
 
+/**
+ * A duration as `durationMsFromEnv` reads it, or `off` (null): for a retention a deployment may
+ * turn off, keeping that kind of data for good.
+ */
+export const durationOrOffMsFromEnv = z.string().transform((text, ctx): number | null => {
+  if (text.trim().toLowerCase() === 'off') return null;
+  try {
+    const ms = parseDurationMs(text);
+    if (ms > 0) return ms;
+    ctx.addIssue({ code: 'custom', message: `"${text}" is no time at all (use off to keep the data for good)` });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}, or off` });
+  }
+  return z.NEVER;
+});
+
 export const durationListMsFromEnv = z.string().transform((text, ctx) => {
   try {
     return parseDurationListMs(text);

@@ -8,6 +8,7 @@ export {
   secretEncryptionKeysOf,
   durationListMsFromEnv,
   durationMsFromEnv,
+  durationOrOffMsFromEnv,
   portFromEnv,
   refineProductionSecrets,
 } from './common-env.ts';

@@ -10,6 +10,8 @@ export { classifyDatabaseError, describeDatabaseError, isDatabaseUnavailableErro
 export type { DatabaseErrorKind } from './database-error.ts';
 export type { StatementTransaction, StatementTransactionOptions } from './statement-transaction.ts';
 export type { DatabaseClient, DatabaseClientOptions, TransactionClient } from './database-client.ts';
+export { SessionAdvisoryLock } from './session-advisory-lock.ts';
+export type { SessionAdvisoryLockOptions } from './session-advisory-lock.ts';
 export { newTimeOrderedUuid, timeOfTimeOrderedUuid } from './time-ordered-uuid.ts';
 export { dropDatabase, ensureDatabaseExists, maintenanceUrlFor } from './database-admin.ts';
 export { Prisma } from './generated/prisma/client.ts';

@@ -8,6 +8,8 @@ export const errorStatusByCode = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** The content an action needs was removed by retention (e.g. a delivery's document). */
+  content_expired: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

@@ -19,3 +19,5 @@ export {
 export type { PersistFailureKind } from './metrics/worker-metrics.ts';
 export { recordDeliveryAttempt, recordDestinationAutoDisabled } from './metrics/delivery-metrics.ts';
 export { recordRefusedLeadChange } from './metrics/lead-change-metrics.ts';
+export { recordRetentionSwept, retentionKinds } from './metrics/retention-metrics.ts';
+export type { RetentionKind } from './metrics/retention-metrics.ts';

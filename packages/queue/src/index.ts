@@ -8,6 +8,7 @@ export {
   PersistLeadPayload,
   PersistLeadsPayload,
   cappedExponentialBackoffMs,
+  completedJobRetentionMs,
   jobCatalog,
   deliveryJobAttemptCeiling,
   deliveryBackoffType,

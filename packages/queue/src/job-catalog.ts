@@ -85,9 +85,17 @@ const persistenceRetry: JobsOptions = {
   backoff: { type: 'capped-exponential', delay: 1_000 },
 };
 
-// Completed jobs are kept a while for the dashboard; failed ones stay until an operator acts.
+/**
+ * Completed jobs are kept this long for the dashboard (and at most 10,000 per queue). BullMQ
+ * removes them when a later job completes; the worker's retention sweep removes those an idle
+ * queue keeps past it.
+ */
+export const completedJobRetentionMs = 24 * 3_600_000;
+
+// Failed ones stay until an operator acts, or until the worker's retention sweep removes them
+// (RETENTION_FAILED_JOBS): the setting lives in one app, not in every producer's job options.
 const retention: JobsOptions = {
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnComplete: { age: completedJobRetentionMs / 1000, count: 10_000 },
   removeOnFail: false,
 };
 

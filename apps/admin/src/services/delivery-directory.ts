@@ -35,8 +35,10 @@ export interface DeliveryAttemptView {
   durationMs: number;
   statusCode: number | null;
   error: string | null;
-  /** The first 1 KiB of the answer. */
+  /** The first 1 KiB of the answer; null once retention removed it. */
   responseBody: string | null;
+  /** When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept. */
+  responseBodyRemovedAt: string | null;
   nextAttemptAt: string | null;
 }
 
@@ -120,6 +122,7 @@ export function toDeliveryAttemptView(attempt: DeliveryAttemptModel): DeliveryAt
     statusCode: attempt.statusCode,
     error: attempt.error,
     responseBody: attempt.responseBody,
+    responseBodyRemovedAt: attempt.responseBodyRemovedAt?.toISOString() ?? null,
     nextAttemptAt: attempt.nextAttemptAt?.toISOString() ?? null,
   };
 }

@@ -25,24 +25,34 @@ export class DeliveryReplayer {
   async replayDelivery(deliveryId: string): Promise<void> {
     const delivery = await this.#db.delivery.findUnique({
       where: { id: deliveryId },
-      select: { status: true, destination: { select: { enabled: true, deletedAt: true } } },
+      select: { status: true, destination: { select: { enabled: true, deletedAt: true } }, event: { select: { documentRemovedAt: true } } },
     });
     if (!delivery) throw new AppError('not_found', `no delivery ${deliveryId}`);
+    if (delivery.event.documentRemovedAt) {
+      // Rebuilding it from the lead as it is now would send other data under the same message id.
+      throw new AppError(
+        'content_expired',
+        `the lead document this delivery sends was removed by retention on ${delivery.event.documentRemovedAt.toISOString()} (RETENTION_DELIVERY_CONTENT); it cannot be sent again`,
+      );
+    }
     this.#assertSendable(delivery.destination);
     if (delivery.status === 'pending') {
       throw new AppError('conflict', 'the delivery is pending: it is being sent or waits for its next attempt');
     }
     // Conditional on the status read, so two replays at once start one run.
     const { count } = await this.#db.delivery.updateMany({
-      where: { id: deliveryId, status: delivery.status },
+      where: { id: deliveryId, status: delivery.status, event: { documentRemovedAt: null } },
       data: { status: 'pending', nextAttemptAt: null },
     });
     if (count === 0) throw new AppError('conflict', 'the delivery changed meanwhile; read it again');
     await this.#enqueue([deliveryId], 'replay');
   }
 
-  /** Every failed or paused delivery of a destination made since `since`, in event order. */
-  async replayDestination(destinationId: string, since: Date): Promise<number> {
+  /**
+   * Every failed or paused delivery of a destination made since `since`, in event order; those
+   * whose document retention removed are left as they are (see replayDelivery), and counted.
+   */
+  async replayDestination(destinationId: string, since: Date): Promise<{ replayed: number; contentExpired: number }> {
     const destination = await this.#db.destination.findFirst({ where: { id: destinationId, deletedAt: null }, select: { enabled: true, deletedAt: true } });
     if (!destination) throw new AppError('not_found', `no destination ${destinationId}`);
     this.#assertSendable(destination);
@@ -50,11 +60,16 @@ export class DeliveryReplayer {
       WITH replayed AS (
         UPDATE deliveries d SET status = 'pending', next_attempt_at = NULL, updated_at = ${new Date()}::timestamp(3)
         WHERE d.destination_id = ${destinationId}::uuid AND d.status IN ('failed', 'paused') AND d.created_at >= ${since}::timestamp(3)
+          AND EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id AND e.document IS NOT NULL)
         RETURNING d.id, d.event_id
       )
       SELECT r.id::text AS id FROM replayed r JOIN events e ON e.id = r.event_id ORDER BY e.sequence`;
     await this.#enqueue(ids.map((row) => row.id), 'replay');
-    return ids.length;
+    const [expired] = await this.#db.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.destination_id = ${destinationId}::uuid AND d.status IN ('failed', 'paused') AND d.created_at >= ${since}::timestamp(3)
+        AND e.document IS NULL`;
+    return { replayed: ids.length, contentExpired: expired?.count ?? 0 };
   }
 
   /** Sends the paused deliveries of a destination just enabled, in event order. */

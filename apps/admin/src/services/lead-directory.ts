@@ -74,9 +74,12 @@ export interface LeadDetail extends LeadSummary {
     id: string;
     partner: PartnerRef;
     route: string;
+    /** Null once retention removed it (`payloadRemovedAt`). */
     payload: unknown;
     receivedAt: string;
     storedAt: string;
+    /** When retention removed the payload (RETENTION_RAW_SUBMISSIONS); null while it is kept. */
+    payloadRemovedAt: string | null;
   }[];
   consents: {
     id: string;
@@ -108,7 +111,10 @@ export interface LeadDetail extends LeadSummary {
     submissionId: string;
     partnerSlug: string;
     requestId: string | null;
+    /** Null once retention removed it (`documentRemovedAt`). */
     document: unknown;
+    /** When retention removed the document (RETENTION_DELIVERY_CONTENT); null while it is kept. */
+    documentRemovedAt: string | null;
     createdAt: string;
     /** False while the event waits on the outbox list for its fan-out job to reach Redis. */
     enqueued: boolean;
@@ -303,6 +309,7 @@ export function toRawSubmissionView(submission: WithPartner<RawSubmissionModel>)
     payload: submission.payload,
     receivedAt: submission.receivedAt.toISOString(),
     storedAt: submission.storedAt.toISOString(),
+    payloadRemovedAt: submission.payloadRemovedAt?.toISOString() ?? null,
   };
 }
 
@@ -347,6 +354,7 @@ export function toEventView(event: EventModel, enqueued: boolean): LeadDetail['e
     partnerSlug: event.partnerSlug,
     requestId: event.requestId,
     document: event.document,
+    documentRemovedAt: event.documentRemovedAt?.toISOString() ?? null,
     createdAt: event.createdAt.toISOString(),
     enqueued,
   };

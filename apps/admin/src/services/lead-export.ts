@@ -32,7 +32,7 @@ export interface LeadExport {
   events: LeadDetail['events'];
   deliveries: (Omit<LeadDetail['deliveries'][number], 'destination'> & {
     destination: { id: string; name: string; url: string };
-    /** The seed 003 body as built for the destination (its current `partner_id`). */
+    /** The seed 003 body as built for the destination (its current `partner_id`); null once retention removed it. */
     documentSent: unknown;
     attempts: DeliveryAttemptView[];
   })[];
@@ -42,8 +42,13 @@ export interface LeadExport {
 export interface ConsentEvidence extends ConsentView {
   receivedAt: string;
   route: string;
-  /** SHA-256 (hex) of the stored raw submission in RFC 8785 canonical JSON (`rawSubmissionSha256`). */
+  /**
+   * SHA-256 (hex) of the stored raw submission in RFC 8785 canonical JSON (`rawSubmissionSha256`);
+   * once retention removed its payload, the digest recorded then.
+   */
   submissionSha256: string;
+  /** When retention removed that submission's payload; null while it is kept. */
+  submissionPayloadRemovedAt: string | null;
 }
 
 const oldestFirst = { createdAt: 'asc' } as const;
@@ -87,11 +92,11 @@ export class LeadExporter {
     ]);
     const waitingEventIds = new Set(waitingEvents.map((entry) => entry.eventId));
     // The worker stored each event's document with buildLeadDocument; every attempt sends it so.
-    const documentOf = new Map(lead.events.map((event) => [event.id, event.document as unknown as LeadDocument]));
+    const documentOf = new Map(lead.events.map((event) => [event.id, event.document as unknown as LeadDocument | null]));
     return {
       exportedAt: new Date().toISOString(),
       lead: { ...toLeadFields(lead), aliases },
-      rawSubmissions: lead.rawSubmissions.map((submission) => ({ ...toRawSubmissionView(submission), sha256: rawSubmissionSha256(submission.payload) })),
+      rawSubmissions: lead.rawSubmissions.map((submission) => ({ ...toRawSubmissionView(submission), sha256: submissionDigest(submission) })),
       pendingSubmissions: pending.map((submission) => ({
         id: submission.id,
         leadId: submission.leadId,
@@ -107,7 +112,7 @@ export class LeadExporter {
       deliveries: deliveries.map((delivery) => ({
         ...toLeadDeliveryView(delivery),
         destination: { id: delivery.destination.id, name: delivery.destination.name, url: delivery.destination.url },
-        documentSent: JSON.parse(serializeLeadDocument(documentOf.get(delivery.eventId)!, delivery.destination.partnerId)),
+        documentSent: sentDocument(documentOf.get(delivery.eventId) ?? null, delivery.destination.partnerId),
         attempts: delivery.attempts.map(toDeliveryAttemptView),
       })),
     };
@@ -123,7 +128,7 @@ export class LeadExporter {
     if (!lead) throw leadNotFound(id);
     const submissions = await this.db.rawSubmission.findMany({
       where: { id: { in: lead.consents.map((consent) => consent.submissionId) } },
-      select: { id: true, route: true, payload: true, receivedAt: true },
+      select: { id: true, route: true, payload: true, payloadSha256: true, payloadRemovedAt: true, receivedAt: true },
     });
     const submissionById = new Map(submissions.map((submission) => [submission.id, submission]));
     return {
@@ -136,9 +141,22 @@ export class LeadExporter {
           ...toConsentView(consent),
           receivedAt: submission.receivedAt.toISOString(),
           route: submission.route,
-          submissionSha256: rawSubmissionSha256(submission.payload),
+          submissionSha256: submissionDigest(submission),
+          submissionPayloadRemovedAt: submission.payloadRemovedAt?.toISOString() ?? null,
         };
       }),
     };
   }
+}
+
+/** The digest of a stored submission: taken now from its payload, or recorded when retention removed it. */
+function submissionDigest(submission: { id: string; payload: unknown; payloadSha256: string | null; payloadRemovedAt: Date | null }): string {
+  if (!submission.payloadRemovedAt) return rawSubmissionSha256(submission.payload);
+  // The sweep records the digest in the statement that removes the payload.
+  if (!submission.payloadSha256) throw new Error(`raw submission ${submission.id} has neither its payload nor its digest`);
+  return submission.payloadSha256;
+}
+
+function sentDocument(document: LeadDocument | null, partnerId: string | null): unknown {
+  return document === null ? null : JSON.parse(serializeLeadDocument(document, partnerId));
 }

@@ -103,6 +103,11 @@ export function registerDeliveriesCommands(program: Command, contextOf: CommandC
       const answer = await answerOf(
         client.POST('/v1/destinations/{id}/replay', { params: { path: { id: options.destination! } }, body: { since: options.since! } }),
       );
-      output.result(answer, ({ replayed }) => `${replayed} failed or paused deliveries of destination ${options.destination} queued again.\n`);
+      output.result(
+        answer,
+        ({ replayed, contentExpired }) =>
+          `${replayed} failed or paused deliveries of destination ${options.destination} queued again.\n` +
+          (contentExpired > 0 ? `${contentExpired} left out: retention removed the document they send.\n` : ''),
+      );
     });
 }

@@ -34,7 +34,11 @@ export const DeliveryAttemptView = z.object({
   durationMs: z.number().int(),
   statusCode: z.number().int().nullable(),
   error: z.string().nullable().describe('Timeout, connection or TLS error, or a refused address'),
-  responseBody: z.string().nullable().describe('The first 1 KiB of the answer'),
+  responseBody: z.string().nullable().describe('The first 1 KiB of the answer; null once retention removed it'),
+  responseBodyRemovedAt: z
+    .string()
+    .nullable()
+    .describe('When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept'),
   nextAttemptAt: z.string().nullable(),
 });
 
@@ -72,6 +76,8 @@ export const replayDeliverySchema = {
   ...adminTokenAuth,
   tags,
   summary: 'Send a delivery again with its message id, as a new run of the retry schedule',
+  description:
+    '409 `conflict` while it is pending or its destination is disabled or deleted; 409 `content_expired` once retention removed the lead document it sends (RETENTION_DELIVERY_CONTENT).',
   params: DeliveryIdParams,
   response: { 202: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, ...refused },
 };

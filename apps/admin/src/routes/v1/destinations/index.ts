@@ -47,8 +47,7 @@ const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post('/:id/replay', { schema: replayDestinationSchema }, async (request, reply) => {
-    const replayed = await app.deliveryReplayer.replayDestination(request.params.id, new Date(request.body.since));
-    return reply.status(202).send({ replayed });
+    return reply.status(202).send(await app.deliveryReplayer.replayDestination(request.params.id, new Date(request.body.since)));
   });
 };
 

@@ -180,5 +180,15 @@ export const replayDestinationSchema = {
   summary: 'Send again every failed or paused delivery made since a time, with their message ids',
   params: DestinationIdParams,
   body: ReplayDestinationBody,
-  response: { 202: z.object({ replayed: z.number().int() }), 409: ErrorBodySchema, ...byId },
+  response: {
+    202: z.object({
+      replayed: z.number().int(),
+      contentExpired: z
+        .number()
+        .int()
+        .describe('Failed or paused deliveries left out: retention removed the document they send (RETENTION_DELIVERY_CONTENT)'),
+    }),
+    409: ErrorBodySchema,
+    ...byId,
+  },
 };

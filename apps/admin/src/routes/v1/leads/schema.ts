@@ -42,9 +42,13 @@ const RawSubmissionView = z.object({
   id: z.uuid(),
   partner: PartnerRef,
   route: z.string(),
-  payload: z.unknown().describe('The item exactly as the partner sent it'),
+  payload: z.unknown().describe('The item exactly as the partner sent it; null once retention removed it'),
   receivedAt: z.string(),
   storedAt: z.string(),
+  payloadRemovedAt: z
+    .string()
+    .nullable()
+    .describe('When retention removed the payload (RETENTION_RAW_SUBMISSIONS); null while it is kept'),
 });
 
 const ConsentView = z.object({
@@ -79,7 +83,11 @@ const EventView = z.object({
   submissionId: z.uuid(),
   partnerSlug: z.string(),
   requestId: z.string().nullable(),
-  document: z.unknown().describe('The seed 003 lead document at the time of the event'),
+  document: z.unknown().describe('The seed 003 lead document at the time of the event; null once retention removed it'),
+  documentRemovedAt: z
+    .string()
+    .nullable()
+    .describe('When retention removed the document (RETENTION_DELIVERY_CONTENT); null while it is kept'),
   createdAt: z.string(),
   enqueued: z.boolean().describe('False while the event waits in the outbox for its fan-out job to be enqueued'),
 });
@@ -164,7 +172,13 @@ export const LeadExport = z.object({
   exportedAt: z.string(),
   lead: LeadFields.extend({ aliases: Aliases }),
   rawSubmissions: z
-    .array(RawSubmissionView.extend({ sha256: z.string().describe('SHA-256 (hex) of `payload` in RFC 8785 canonical JSON') }))
+    .array(
+      RawSubmissionView.extend({
+        sha256: z
+          .string()
+          .describe('SHA-256 (hex) of `payload` in RFC 8785 canonical JSON; after retention removed the payload, the digest recorded then'),
+      }),
+    )
     .describe('Oldest first'),
   pendingSubmissions: z
     .array(
@@ -185,7 +199,9 @@ export const LeadExport = z.object({
   deliveries: z.array(
     LeadDeliveryView.extend({
       destination: z.object({ id: z.uuid(), name: z.string(), url: z.string() }),
-      documentSent: z.unknown().describe("The seed 003 body every attempt sends, with the destination's current partner_id"),
+      documentSent: z
+        .unknown()
+        .describe("The seed 003 body every attempt sends, with the destination's current partner_id; null once retention removed the event's document"),
       attempts: z.array(DeliveryAttemptView).describe('Oldest first'),
     }),
   ),
@@ -200,7 +216,13 @@ export const ConsentEvidenceList = z.object({
         route: z.string().describe('The route it came in on'),
         submissionSha256: z
           .string()
-          .describe('SHA-256 (hex) of the stored raw submission `submissionId` in RFC 8785 canonical JSON: the `sha256` of that submission in the export'),
+          .describe(
+            'SHA-256 (hex) of the stored raw submission `submissionId` in RFC 8785 canonical JSON: the `sha256` of that submission in the export (recorded when retention removed its payload)',
+          ),
+        submissionPayloadRemovedAt: z
+          .string()
+          .nullable()
+          .describe('When retention removed that submission\'s payload (RETENTION_RAW_SUBMISSIONS); null while it is kept'),
       }),
     )
     .describe('Oldest first'),
