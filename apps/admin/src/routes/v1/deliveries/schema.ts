@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { adminTokenAuth } from '../../../plugins/openapi.ts';
+import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 const DeliveryStatus = z.enum(['pending', 'delivered', 'failed', 'stopped', 'paused']);
 
@@ -73,5 +73,5 @@ export const replayDeliverySchema = {
   tags,
   summary: 'Send a delivery again with its message id, as a new run of the retry schedule',
   params: DeliveryIdParams,
-  response: { 202: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, ...refused },
+  response: { ...viewerRefusal, 202: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, ...refused },
 };
