@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../support/app-process.ts';
-import { startAdminProcess, testAdminToken } from '../support/leadrelay-system.ts';
+import { adminRequest, startAdminProcess, testAdminToken } from '../support/leadrelay-system.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createQueuePrefix, deleteRedisKeys } from '../support/test-redis.ts';
 
@@ -32,14 +32,8 @@ describe('operators and their roles', () => {
     await deleteRedisKeys(queuePrefix);
   });
 
-  async function call<Body = unknown>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Body }> {
-    const response = await fetch(`${admin.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Body };
-  }
+  const call = <Body = unknown>(token: string, method: string, path: string, body?: unknown) =>
+    adminRequest<Body>({ adminUrl: admin.url }, method, path, body, { token });
 
   async function createOperator(name: string, role: Operator['role'], token = testAdminToken): Promise<OperatorWithToken> {
     const created = await call<OperatorWithToken>(token, 'POST', '/v1/operators', { name, role });

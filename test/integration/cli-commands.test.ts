@@ -55,7 +55,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
   it('has --help on every command, with the environment and exit codes at the top', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'secrets', 'operators', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
+    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'secrets', 'operators', 'audit-log', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
       expect(top.stdout).toContain(text);
     }
     const commands = [
@@ -65,6 +65,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
       ['deliveries'], ['deliveries', 'list'], ['deliveries', 'replay'],
       ['secrets'], ['secrets', 'reencrypt'],
       ['operators'], ['operators', 'create'], ['operators', 'list'], ['operators', 'rotate'], ['operators', 'revoke'],
+      ['audit-log'],
     ];
     for (const command of commands) {
       const help = await cli([...command, '--help']);
@@ -100,7 +101,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
     expect(rotatedAgain.stdout).toContain('not shown again');
   });
 
-  it('creates, lists, rotates and revokes operators, and their tokens work as --token', async () => {
+  it('creates, lists, rotates and revokes operators, their tokens work as --token, and audit-log shows what they did', async () => {
     const created = await cliJson<{ id: string; name: string; role: string; token: string }>(['operators', 'create', '--name', 'cli-viewer', '--role', 'viewer']);
     expect(created).toMatchObject({ name: 'cli-viewer', role: 'viewer' });
     expect(created.token).toMatch(/^lrop_/);
@@ -136,6 +137,20 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
     expect(afterRevoke.code).toBe(1);
     expect(afterRevoke.stderr).toContain('valid admin token');
     expect((await cli(['operators', 'revoke', 'nobody-by-that-name'])).code).toBe(1);
+
+    // Each of those changes is in the audit log, newest first, the viewer's refused one included.
+    const history = await cliJson<{ entries: { action: string; statusCode: number; actor: { name: string } }[] }>(['audit-log', '--target', created.id]);
+    expect(history.entries.map((entry) => [entry.action, entry.statusCode])).toEqual([
+      ['revokeOperator', 200],
+      ['rotateOperator', 200],
+      ['createOperator', 201],
+    ]);
+    const refusedChanges = await cliJson<{ entries: { action: string; statusCode: number }[] }>(['audit-log', '--actor', 'cli-viewer', '--since', '1h']);
+    expect(refusedChanges.entries).toMatchObject([{ action: 'createPartner', statusCode: 403 }]);
+    const auditTable = await cli(['audit-log', '--action', 'revokeOperator']);
+    expect(auditTable.code).toBe(0);
+    expect(auditTable.stdout.split('\n')[0]).toMatch(/^TIME\s+ACTOR\s+ACTION\s+TARGET\s+STATUS\s+IP$/);
+    expect(auditTable.stdout).toMatch(new RegExp(`\\(bootstrap\\)\\s+revokeOperator\\s+${created.id}\\s+200\\s+127\\.0\\.0\\.1`));
   });
 
   it('adds and lists destinations, and finds and shows a lead that was delivered', async () => {

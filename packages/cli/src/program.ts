@@ -7,6 +7,7 @@ import { registerLeadsCommands } from './commands/leads-command.ts';
 import { registerDeliveriesCommands } from './commands/deliveries-command.ts';
 import { registerSecretsCommands } from './commands/secrets-command.ts';
 import { registerOperatorsCommands } from './commands/operators-command.ts';
+import { registerAuditLogCommand } from './commands/audit-log-command.ts';
 
 /** The admin service's token when ADMIN_TOKEN is not set, outside production. */
 export const developmentAdminToken = 'dev-admin-token';
@@ -34,6 +35,7 @@ Examples:
   pnpm leadrelay deliveries list --status failed --since 24h
   pnpm leadrelay secrets reencrypt --json
   pnpm leadrelay operators create --name alice --role viewer
+  pnpm leadrelay audit-log --actor alice --since 7d
 `;
 
 /**
@@ -42,7 +44,7 @@ Examples:
  */
 export function buildProgram(streams: CliStreams): Command {
   const program = new Command('leadrelay')
-    .description('Operate LeadRelay through its admin API: partners, destinations, leads, deliveries, secrets and operators.')
+    .description('Operate LeadRelay through its admin API: partners, destinations, leads, deliveries, secrets, operators and the audit log.')
     .addOption(
       new Option('--admin-url <url>', 'admin API base URL').env('LEADRELAY_ADMIN_URL').default(defaultAdminUrl).argParser(parseAdminUrl),
     )
@@ -61,5 +63,6 @@ export function buildProgram(streams: CliStreams): Command {
   registerDeliveriesCommands(program, contextOf);
   registerSecretsCommands(program, contextOf);
   registerOperatorsCommands(program, contextOf);
+  registerAuditLogCommand(program, contextOf);
   return program;
 }

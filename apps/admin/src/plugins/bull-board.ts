@@ -77,5 +77,5 @@ export default fp(
       { prefix: bullBoardBasePath },
     );
   },
-  { name: 'bull-board', dependencies: ['infrastructure', 'admin-auth'] },
+  { name: 'bull-board', dependencies: ['infrastructure', 'admin-auth', 'audit-log'] },
 );

@@ -480,6 +480,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the changes made through the admin API, newest first
+         * @description One entry per change attempted after authentication (any method but GET), with who, what, which target, when, from which address and the status of the answer; never a request body, personal data or a secret. Entries are never changed or deleted. Readable by every role.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3348,9 +3368,9 @@ export interface operations {
                 partner?: string;
                 /** @description The partner's own id for the lead (needs `partner`) */
                 externalId?: string;
-                limit?: number;
                 /** @description `nextCursor` of the previous page */
                 cursor?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -4793,6 +4813,118 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description An operator id, or an actor name (`bootstrap` for ADMIN_TOKEN) */
+                actor?: string;
+                /** @description The id (or slug, or queue/job) a change was about */
+                target?: string;
+                /** @description An operationId, e.g. `rotateDestinationSecret` */
+                action?: string;
+                /** @description Entries made at or after this time */
+                since?: string;
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            /** Format: uuid */
+                            id: string;
+                            createdAt: string;
+                            actor: {
+                                /** @description `bootstrap` (ADMIN_TOKEN) or `operator` */
+                                kind: string;
+                                /** @description The operator id; null for the bootstrap token */
+                                id: string | null;
+                                name: string;
+                            };
+                            /** @description The route's operationId; method and route pattern for the Bull dashboard's API */
+                            action: string;
+                            /** @description The route's id parameter, or the id of what a 2xx answer created */
+                            targetId: string | null;
+                            /** @description The client address the admin saw */
+                            ip: string;
+                            /** @description The status of the answer: refused and failed changes are recorded too */
+                            statusCode: number;
+                        }[];
+                        /** @description null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

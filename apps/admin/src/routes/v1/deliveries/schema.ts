@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { keysetPageQuery } from '../keyset-page-query.ts';
 import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 const DeliveryStatus = z.enum(['pending', 'delivered', 'failed', 'stopped', 'paused']);
@@ -8,8 +9,7 @@ export const ListDeliveriesQuery = z.object({
   destinationId: z.uuid().optional(),
   status: DeliveryStatus.optional(),
   since: z.iso.datetime({ offset: true }).optional().describe('Deliveries made at or after this time'),
-  cursor: z.string().min(1).max(500).optional().describe('`nextCursor` of the previous page'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  ...keysetPageQuery,
 });
 
 export const DeliveryView = z.object({
