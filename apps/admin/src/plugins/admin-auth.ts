@@ -52,9 +52,10 @@ function bearerToken(request: FastifyRequest): string | undefined {
 /**
  * A request's token is ADMIN_TOKEN (the bootstrap owner) or an operator's token, looked up in
  * PostgreSQL on every request (no cache, so rotation and revocation act at once); ADMIN_TOKEN is
- * checked first and needs no database. Only failures are counted, in Redis so that every admin instance agrees. A correct token is
- * never refused, even from an IP over the limit: the token has at least 16 characters, so 20
- * guesses a minute cannot find it, and an attacker sharing an operator's IP cannot lock them out.
+ * checked first and needs no database. Only failures are counted, in Redis so that every admin
+ * instance agrees. A correct token is never refused, even from an IP over the limit: ADMIN_TOKEN has
+ * at least 16 characters and an operator token 256 random bits, so 20 guesses a minute cannot find
+ * one, and an attacker sharing an operator's IP cannot lock them out.
  * While Redis cannot count (down, or answering errors) failures are counted in this process with
  * the same limit and window, so guesses are still answered 401 and 429, never 500 and never
  * unlimited; each instance then limits on its own until Redis answers again.
