@@ -55,7 +55,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
   it('has --help on every command, with the environment and exit codes at the top', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'secrets', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
+    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'secrets', 'operators', 'audit-log', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
       expect(top.stdout).toContain(text);
     }
     const commands = [
@@ -64,6 +64,8 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
       ['leads'], ['leads', 'find'], ['leads', 'show'], ['leads', 'export'], ['leads', 'consents'],
       ['deliveries'], ['deliveries', 'list'], ['deliveries', 'replay'],
       ['secrets'], ['secrets', 'reencrypt'],
+      ['operators'], ['operators', 'create'], ['operators', 'list'], ['operators', 'rotate'], ['operators', 'revoke'],
+      ['audit-log'],
     ];
     for (const command of commands) {
       const help = await cli([...command, '--help']);
@@ -97,6 +99,58 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
     expect(rotatedAgain.code).toBe(0);
     expect(rotatedAgain.stdout).toMatch(/api key\s+lr_/);
     expect(rotatedAgain.stdout).toContain('not shown again');
+  });
+
+  it('creates, lists, rotates and revokes operators, their tokens work as --token, and audit-log shows what they did', async () => {
+    const created = await cliJson<{ id: string; name: string; role: string; token: string }>(['operators', 'create', '--name', 'cli-viewer', '--role', 'viewer']);
+    expect(created).toMatchObject({ name: 'cli-viewer', role: 'viewer' });
+    expect(created.token).toMatch(/^lrop_/);
+    const createdText = await cli(['operators', 'create', '--name', 'cli-admin', '--role', 'admin']);
+    expect(createdText.code).toBe(0);
+    expect(createdText.stdout).toMatch(/token\s+lrop_/);
+    expect(createdText.stdout).toContain('not shown again');
+
+    const table = await cli(['operators', 'list']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+ROLE\s+TOKEN\s+STATUS\s+CREATED$/);
+    expect(table.stdout).toMatch(/cli-viewer\s+viewer\s+lrop_\S+…\s+active/);
+    expect(table.stdout).not.toContain(created.token);
+    const listed = await cli(['operators', 'list', '--json']);
+    expect(listed.stdout).not.toContain(created.token);
+
+    // The viewer's token reads through the CLI and is refused a change, with exit 1.
+    const asViewer = { ADMIN_TOKEN: created.token };
+    expect((await cli(['partners', 'list'], asViewer)).code).toBe(0);
+    const refused = await cli(['partners', 'create', '--name', 'No', '--slug', 'no-viewer', '--profile', 'canonical'], asViewer);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('viewer');
+
+    const rotated = await cliJson<{ id: string; token: string }>(['operators', 'rotate', 'cli-viewer']);
+    expect(rotated.id).toBe(created.id);
+    expect(rotated.token).not.toBe(created.token);
+    expect((await cli(['partners', 'list'], asViewer)).code).toBe(1);
+    expect((await cli(['partners', 'list'], { ADMIN_TOKEN: rotated.token })).code).toBe(0);
+
+    const revoked = await cli(['operators', 'revoke', created.id]);
+    expect(revoked).toMatchObject({ code: 0, stdout: `Operator cli-viewer (${created.id}) revoked.\n` });
+    const afterRevoke = await cli(['partners', 'list'], { ADMIN_TOKEN: rotated.token });
+    expect(afterRevoke.code).toBe(1);
+    expect(afterRevoke.stderr).toContain('valid admin token');
+    expect((await cli(['operators', 'revoke', 'nobody-by-that-name'])).code).toBe(1);
+
+    // Each of those changes is in the audit log, newest first, the viewer's refused one included.
+    const history = await cliJson<{ entries: { action: string; statusCode: number; actor: { name: string } }[] }>(['audit-log', '--target', created.id]);
+    expect(history.entries.map((entry) => [entry.action, entry.statusCode])).toEqual([
+      ['revokeOperator', 200],
+      ['rotateOperator', 200],
+      ['createOperator', 201],
+    ]);
+    const refusedChanges = await cliJson<{ entries: { action: string; statusCode: number }[] }>(['audit-log', '--actor', 'cli-viewer', '--since', '1h']);
+    expect(refusedChanges.entries).toMatchObject([{ action: 'createPartner', statusCode: 403 }]);
+    const auditTable = await cli(['audit-log', '--action', 'revokeOperator']);
+    expect(auditTable.code).toBe(0);
+    expect(auditTable.stdout.split('\n')[0]).toMatch(/^TIME\s+ACTOR\s+ACTION\s+TARGET\s+STATUS\s+IP$/);
+    expect(auditTable.stdout).toMatch(new RegExp(`\\(bootstrap\\)\\s+revokeOperator\\s+${created.id}\\s+200\\s+127\\.0\\.0\\.1`));
   });
 
   it('adds and lists destinations, and finds and shows a lead that was delivered', async () => {

@@ -115,16 +115,17 @@ export async function startLeadRelaySystem(extraEnv: Record<string, string> = {}
   };
 }
 
-/** Calls the admin API with the test token. */
+/** Calls the admin API with the test token, or with `token` (an operator's). */
 export async function adminRequest<Body = unknown>(
   system: Pick<LeadRelaySystem, 'adminUrl'>,
   method: string,
   path: string,
   body?: unknown,
+  { token = testAdminToken }: { token?: string } = {},
 ): Promise<{ status: number; body: Body }> {
   const response = await fetch(`${system.adminUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${testAdminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Body };

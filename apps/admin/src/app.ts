@@ -7,6 +7,7 @@ import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
 import adminAuth from './plugins/admin-auth.ts';
 import registries from './plugins/registries.ts';
+import auditLog from './plugins/audit-log.ts';
 import bullBoard from './plugins/bull-board.ts';
 import partnersRoutes from './routes/v1/partners/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
@@ -14,6 +15,8 @@ import deliveriesRoutes from './routes/v1/deliveries/index.ts';
 import leadsRoutes from './routes/v1/leads/index.ts';
 import statsRoutes from './routes/v1/stats/index.ts';
 import secretsRoutes from './routes/v1/secrets/index.ts';
+import operatorsRoutes from './routes/v1/operators/index.ts';
+import auditLogRoutes from './routes/v1/audit-log/index.ts';
 import metricsRoutes from './routes/metrics/index.ts';
 
 export interface BuildAdminAppOptions {
@@ -28,8 +31,10 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   // Before every route: only routes registered after it are in the OpenAPI document.
   await app.register(openapi);
   await app.register(infrastructure, { config });
-  await app.register(adminAuth);
   await app.register(registries);
+  await app.register(adminAuth);
+  // Before the dashboard and every route: its hooks record each change they answer.
+  await app.register(auditLog);
   await app.register(bullBoard);
 
   // The admin sees every queue, so it is the one process that reports their depths on /metrics.
@@ -47,6 +52,8 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });
   await app.register(secretsRoutes, { prefix: '/v1/secrets' });
+  await app.register(operatorsRoutes, { prefix: '/v1/operators' });
+  await app.register(auditLogRoutes, { prefix: '/v1/audit-log' });
   await app.register(metricsRoutes, { prefix: '/metrics' });
   return app;
 }

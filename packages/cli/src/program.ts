@@ -6,6 +6,8 @@ import { registerDestinationsCommands } from './commands/destinations-command.ts
 import { registerLeadsCommands } from './commands/leads-command.ts';
 import { registerDeliveriesCommands } from './commands/deliveries-command.ts';
 import { registerSecretsCommands } from './commands/secrets-command.ts';
+import { registerOperatorsCommands } from './commands/operators-command.ts';
+import { registerAuditLogCommand } from './commands/audit-log-command.ts';
 
 /** The admin service's token when ADMIN_TOKEN is not set, outside production. */
 export const developmentAdminToken = 'dev-admin-token';
@@ -14,11 +16,12 @@ export const defaultAdminUrl = 'http://127.0.0.1:3001';
 const helpFooter = `
 Environment:
   LEADRELAY_ADMIN_URL  admin API base URL (--admin-url wins)
-  ADMIN_TOKEN          admin token (--token wins)
+  ADMIN_TOKEN          admin token or an operator token (--token wins)
 
 Exit codes:
   0  done
-  1  the admin API answered with an error (unknown id, invalid input, wrong token, server error),
+  1  the admin API answered with an error (unknown id, invalid input, wrong token, a role that
+     may not do it, server error),
      or the outcome is a failure (destinations test: the receiver did not answer 2xx;
      secrets reencrypt: a secret no configured key decrypts)
   2  bad usage (unknown command or option, missing or invalid value)
@@ -31,6 +34,8 @@ Examples:
   pnpm leadrelay leads find --email jane.doe@example.com --json
   pnpm leadrelay deliveries list --status failed --since 24h
   pnpm leadrelay secrets reencrypt --json
+  pnpm leadrelay operators create --name alice --role viewer
+  pnpm leadrelay audit-log --actor alice --since 7d
 `;
 
 /**
@@ -39,11 +44,11 @@ Examples:
  */
 export function buildProgram(streams: CliStreams): Command {
   const program = new Command('leadrelay')
-    .description('Operate LeadRelay through its admin API: partners, destinations, leads, deliveries and secrets.')
+    .description('Operate LeadRelay through its admin API: partners, destinations, leads, deliveries, secrets, operators and the audit log.')
     .addOption(
       new Option('--admin-url <url>', 'admin API base URL').env('LEADRELAY_ADMIN_URL').default(defaultAdminUrl).argParser(parseAdminUrl),
     )
-    .addOption(new Option('--token <token>', 'admin token').env('ADMIN_TOKEN').default(developmentAdminToken, 'the development token'))
+    .addOption(new Option('--token <token>', 'admin token or operator token (lrop_…)').env('ADMIN_TOKEN').default(developmentAdminToken, 'the development token'))
     .option('--json', 'print the API answer as JSON, for scripts')
     .configureOutput({ writeOut: streams.writeOut, writeErr: streams.writeErr })
     .configureHelp({ showGlobalOptions: true })
@@ -57,5 +62,7 @@ export function buildProgram(streams: CliStreams): Command {
   registerLeadsCommands(program, contextOf);
   registerDeliveriesCommands(program, contextOf);
   registerSecretsCommands(program, contextOf);
+  registerOperatorsCommands(program, contextOf);
+  registerAuditLogCommand(program, contextOf);
   return program;
 }

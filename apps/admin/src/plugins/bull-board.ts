@@ -22,16 +22,23 @@ function basicPassword(request: FastifyRequest): string | undefined {
   return separator === -1 ? undefined : decoded.slice(separator + 1);
 }
 
+/** A refused login is challenged again; a logged-in viewer's change is a plain 403. */
+function refusal(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.code === 'forbidden') return reply.status(error.statusCode).send(errorBody(error.code, error.message));
+  return challenge(reply, error);
+}
+
 function challenge(reply: FastifyReply, error: AppError): FastifyReply {
   return reply
     .status(error.statusCode)
     .header('www-authenticate', basicChallenge)
-    .send(errorBody(error.code, error.code === 'unauthorized' ? 'log in with any user name and the admin token as the password' : error.message));
+    .send(errorBody(error.code, error.code === 'unauthorized' ? 'log in with any user name and the admin token or an operator token as the password' : error.message));
 }
 
 /**
  * The Bull dashboard at `/queues`, over every queue LeadRelay uses, behind HTTP Basic login: any
- * user name, ADMIN_TOKEN as the password (compared in constant time). A browser's first request
+ * user name, ADMIN_TOKEN or an operator token as the password (checked by admin-auth). A viewer's
+ * dashboard is read-only: its API's changes are refused 403. A browser's first request
  * carries no credentials and only gets the challenge; wrong passwords count towards the admin
  * login limit like wrong bearer tokens do.
  */
@@ -52,13 +59,16 @@ export default fp(
       async (dashboard) => {
         dashboard.addHook('onRequest', async (request, reply) => {
           const password = basicPassword(request);
-          if (password !== undefined && app.isAdminToken(password)) return;
           if (password === undefined) return challenge(reply, new AppError('unauthorized', 'login required'));
           try {
-            await app.refuseAdminCredentials(request, reply);
+            const actor = await app.actorForAdminToken(password);
+            if (!actor) return await app.refuseAdminCredentials(request, reply);
+            request.actor = actor;
+            // Every change the dashboard makes (retry, clean, pause, add...) is a PUT, POST, PATCH or DELETE of its API.
+            app.authorizeAdminRequest(request, actor);
           } catch (error) {
             // Answered here: the dashboard's own error handler would turn this into a 500.
-            if (error instanceof AppError) return challenge(reply, error);
+            if (error instanceof AppError) return refusal(reply, error);
             throw error;
           }
         });
@@ -67,5 +77,5 @@ export default fp(
       { prefix: bullBoardBasePath },
     );
   },
-  { name: 'bull-board', dependencies: ['infrastructure', 'admin-auth'] },
+  { name: 'bull-board', dependencies: ['infrastructure', 'admin-auth', 'audit-log'] },
 );

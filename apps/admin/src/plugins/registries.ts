@@ -8,6 +8,7 @@ import { LeadDirectory } from '../services/lead-directory.ts';
 import { LeadExporter } from '../services/lead-export.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
 import { SecretReencrypter } from '../services/secret-reencrypter.ts';
+import { OperatorRegistry } from '../services/operator-registry.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +21,7 @@ declare module 'fastify' {
     leadExporter: LeadExporter;
     statsCollector: StatsCollector;
     secretReencrypter: SecretReencrypter;
+    operatorRegistry: OperatorRegistry;
   }
 }
 
@@ -39,6 +41,7 @@ export default fp(
     app.decorate('leadExporter', new LeadExporter(app.db, leadDirectory));
     app.decorate('statsCollector', new StatsCollector(app.db, () => app.queues.all()));
     app.decorate('secretReencrypter', new SecretReencrypter(app.db, app.secretBox));
+    app.decorate('operatorRegistry', new OperatorRegistry(app.db));
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );

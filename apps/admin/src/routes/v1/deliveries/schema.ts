@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { adminTokenAuth } from '../../../plugins/openapi.ts';
+import { keysetPageQuery } from '../keyset-page-query.ts';
+import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 const DeliveryStatus = z.enum(['pending', 'delivered', 'failed', 'stopped', 'paused']);
 
@@ -8,8 +9,7 @@ export const ListDeliveriesQuery = z.object({
   destinationId: z.uuid().optional(),
   status: DeliveryStatus.optional(),
   since: z.iso.datetime({ offset: true }).optional().describe('Deliveries made at or after this time'),
-  cursor: z.string().min(1).max(500).optional().describe('`nextCursor` of the previous page'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  ...keysetPageQuery,
 });
 
 export const DeliveryView = z.object({
@@ -79,5 +79,5 @@ export const replayDeliverySchema = {
   description:
     '409 `conflict` while it is pending or its destination is disabled or deleted; 409 `content_expired` once retention removed the lead document it sends (RETENTION_DELIVERY_CONTENT).',
   params: DeliveryIdParams,
-  response: { 202: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, ...refused },
+  response: { ...viewerRefusal, 202: DeliveryDetail, 400: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, ...refused },
 };

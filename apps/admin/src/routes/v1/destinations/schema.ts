@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { adminTokenAuth } from '../../../plugins/openapi.ts';
+import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 const EventTypeSchema = z.enum(['created', 'updated', 'activity_added']);
 const DestinationName = z.string().trim().min(1).max(200);
@@ -96,7 +96,7 @@ export const createDestinationSchema = {
   tags,
   summary: 'Register a destination',
   body: CreateDestinationBody,
-  response: { 201: DestinationWithSecret, 400: ErrorBodySchema, ...refused },
+  response: { ...viewerRefusal, 201: DestinationWithSecret, 400: ErrorBodySchema, ...refused },
 };
 
 export const listDestinationsSchema = {
@@ -123,7 +123,7 @@ export const updateDestinationSchema = {
   summary: 'Change a destination; pending deliveries use the change from their next attempt',
   params: DestinationIdParams,
   body: UpdateDestinationBody,
-  response: { 200: DestinationView, ...byId },
+  response: { ...viewerRefusal, 200: DestinationView, ...byId },
 };
 
 export const deleteDestinationSchema = {
@@ -132,7 +132,7 @@ export const deleteDestinationSchema = {
   tags,
   summary: 'Delete a destination; its deliveries stay on record and are never sent',
   params: DestinationIdParams,
-  response: { 204: z.null().describe('Deleted'), ...byId },
+  response: { ...viewerRefusal, 204: z.null().describe('Deleted'), ...byId },
 };
 
 export const rotateDestinationSecretSchema = {
@@ -142,7 +142,7 @@ export const rotateDestinationSecretSchema = {
   summary: 'New signing secret, returned once; the old one keeps signing X-Lead-Router-Signature until switchAt',
   params: DestinationIdParams,
   body: RotateSecretBody,
-  response: { 200: DestinationWithSecret, ...byId },
+  response: { ...viewerRefusal, 200: DestinationWithSecret, ...byId },
 };
 
 export const testDestinationSchema = {
@@ -151,7 +151,7 @@ export const testDestinationSchema = {
   tags,
   summary: 'Send a signed sample lead and report the answer',
   params: DestinationIdParams,
-  response: { 200: DestinationTestResult, ...byId },
+  response: { ...viewerRefusal, 200: DestinationTestResult, ...byId },
 };
 
 export const enableDestinationSchema = {
@@ -160,7 +160,7 @@ export const enableDestinationSchema = {
   tags,
   summary: 'Enable a destination and send its paused deliveries',
   params: DestinationIdParams,
-  response: { 200: EnabledDestination, ...byId },
+  response: { ...viewerRefusal, 200: EnabledDestination, ...byId },
 };
 
 export const disableDestinationSchema = {
@@ -170,7 +170,7 @@ export const disableDestinationSchema = {
   summary: 'Disable a destination; its new deliveries are kept paused',
   params: DestinationIdParams,
   body: DisableDestinationBody,
-  response: { 200: DestinationView, ...byId },
+  response: { ...viewerRefusal, 200: DestinationView, ...byId },
 };
 
 export const replayDestinationSchema = {
@@ -181,6 +181,7 @@ export const replayDestinationSchema = {
   params: DestinationIdParams,
   body: ReplayDestinationBody,
   response: {
+    ...viewerRefusal,
     202: z.object({
       replayed: z.number().int(),
       contentExpired: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { keysetPageQuery } from '../keyset-page-query.ts';
 import { adminTokenAuth } from '../../../plugins/openapi.ts';
 import { DeliveryAttemptView } from '../deliveries/schema.ts';
 
@@ -13,8 +14,7 @@ export const FindLeadsQuery = z.object({
     .describe("Any format; a national number is read in the partner's defaultCountry when `partner` is given, else US"),
   partner: z.string().min(1).max(63).optional().describe('Partner slug: leads it submitted'),
   externalId: z.string().min(1).max(200).optional().describe("The partner's own id for the lead (needs `partner`)"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(500).optional().describe('`nextCursor` of the previous page'),
+  ...keysetPageQuery,
 });
 
 const PartnerRef = z.object({ id: z.uuid(), slug: z.string() });

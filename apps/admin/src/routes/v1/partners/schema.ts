@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { adminTokenAuth } from '../../../plugins/openapi.ts';
+import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 const Profile = z.enum(['canonical', 'hotwire', 'sovendus', 'aloware']);
 const PartnerAuth = z.object({
@@ -75,7 +75,7 @@ export const CreatedPartner = PartnerView.extend({
   secret: z.string().describe('Shown only now; stored encrypted.'),
 });
 
-const partnerChangeAnswers = { 200: PartnerView, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema };
+const partnerChangeAnswers = { ...viewerRefusal, 200: PartnerView, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema };
 
 export const PartnerIdParams = z.object({ id: z.uuid() });
 
@@ -85,7 +85,7 @@ export const createPartnerSchema = {
   summary: 'Onboard a partner',
   tags: ['partners'],
   body: CreatePartnerBody,
-  response: { 201: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 409: ErrorBodySchema },
+  response: { ...viewerRefusal, 201: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 409: ErrorBodySchema },
 };
 
 export const listPartnersSchema = {
@@ -143,5 +143,5 @@ export const rotatePartnerCredentialsSchema = {
     'Answers the new key and secret once. The old key stops working when intake\'s partner cache expires (PARTNER_CACHE_TTL, default 5 s); there is no overlap.',
   tags: ['partners'],
   params: PartnerIdParams,
-  response: { 200: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema },
+  response: { ...viewerRefusal, 200: CreatedPartner, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema, 404: ErrorBodySchema },
 };

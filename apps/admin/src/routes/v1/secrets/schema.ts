@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { adminTokenAuth } from '../../../plugins/openapi.ts';
+import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 export const ReencryptSecretsBody = z
   .strictObject({
@@ -34,5 +34,5 @@ export const reencryptSecretsSchema = {
     'only if its ciphertexts are still the ones read, so a concurrent secret rotation is never undone. Call again with ' +
     '`nextCursor` until it is null.',
   body: ReencryptSecretsBody,
-  response: { 200: ReencryptSecretsResult, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema },
+  response: { ...viewerRefusal, 200: ReencryptSecretsResult, 400: ErrorBodySchema, 401: ErrorBodySchema, 429: ErrorBodySchema },
 };

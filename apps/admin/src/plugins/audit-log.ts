@@ -1,0 +1,71 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isReadOnlyMethod } from '../services/admin-actor.ts';
+import { AuditLog } from '../services/audit-log.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auditLog: AuditLog;
+  }
+  interface FastifyRequest {
+    /** The `id` of the object a change answered with, for the audit entry of a route without an `:id`. */
+    answeredResourceId: string | null;
+  }
+}
+
+/** Route parameters that name what a change is about, most specific first. */
+function targetFromParams(params: unknown): string | null {
+  const named = (params ?? {}) as Record<string, unknown>;
+  for (const key of ['id', 'slug']) if (typeof named[key] === 'string') return named[key];
+  // The Bull dashboard's API names a queue, and maybe a job or scheduler in it.
+  const parts = ['queueName', 'jobId', 'schedulerId'].map((key) => named[key]).filter((part): part is string => typeof part === 'string');
+  return parts.length > 0 ? parts.join('/') : null;
+}
+
+function actionOf(request: FastifyRequest): string {
+  const operationId = (request.routeOptions.schema as { operationId?: unknown } | undefined)?.operationId;
+  return typeof operationId === 'string' ? operationId : `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+}
+
+/**
+ * Records every change made through the admin server (the REST API and the Bull dashboard): each
+ * request that is not a GET and was authenticated (`request.actor` set), whether it succeeded or
+ * not, one entry in the audit log. Registered before every route, so no route can leave it out.
+ * The entry is written before the answer is sent (onSend), so whoever made a change finds it in
+ * `GET /v1/audit-log` as soon as they have the answer.
+ */
+export default fp(
+  async (app) => {
+    const auditLog = new AuditLog(app.db);
+    app.decorate('auditLog', auditLog);
+    app.decorateRequest('answeredResourceId', null);
+
+    // The answer's object, before it becomes JSON: a created resource's id is the target of its entry.
+    app.addHook('preSerialization', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+      const id = (payload as { id?: unknown } | null)?.id;
+      if (request.actor && !isReadOnlyMethod(request.method) && typeof id === 'string') request.answeredResourceId = id;
+      return payload;
+    });
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const actor = request.actor;
+      if (!actor || isReadOnlyMethod(request.method)) return payload;
+      const entry = {
+        actor,
+        action: actionOf(request),
+        targetId: targetFromParams(request.params) ?? (reply.statusCode < 300 ? request.answeredResourceId : null),
+        ip: request.ip,
+        statusCode: reply.statusCode,
+      };
+      try {
+        await auditLog.record(entry);
+      } catch (error) {
+        // The change is made (or refused) already: failing its answer now would make the client
+        // retry a change that happened. The missing entry is logged instead, without the IP.
+        request.log.error({ err: error, action: entry.action, targetId: entry.targetId, actor: actor.name, statusCode: entry.statusCode }, 'audit entry not written');
+      }
+      return payload;
+    });
+  },
+  { name: 'audit-log', dependencies: ['infrastructure', 'admin-auth'] },
+);
