@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import pg from 'pg';
-import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/signing';
+import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/receiver';
 import { adminRequest, startLeadRelaySystem, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import pg from 'pg';
-import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/signing';
+import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/receiver';
 import { adminRequest, startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';

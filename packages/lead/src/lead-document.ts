@@ -1,14 +1,10 @@
-/** Seed 003's `action`: which kind of request a destination receives. */
-export type LeadAction = 'created' | 'updated' | 'activity_added';
+import type { LeadAction, LeadActivity, LeadDocument as SentLeadDocument } from '@leadrelay/receiver';
 
+// The document's wire shape has one home, the receiver library CRMs install: what is built and
+// sent here is typed by its schema, so the two cannot drift apart.
+export type { LeadAction };
 /** One activity as seed 003 lists its fields. */
-export interface LeadDocumentActivity {
-  type: string;
-  description: string;
-  property?: Record<string, unknown>;
-  created?: string;
-  source: string;
-}
+export type LeadDocumentActivity = LeadActivity;
 
 /**
  * The lead document of seed 003, as stored with an event. `partner_id` is the receiving
@@ -101,7 +97,7 @@ export function buildLeadDocument(
  * signature covers exactly the bytes sent.
  */
 export function serializeLeadDocument(document: LeadDocument, destinationPartnerId: string | null): string {
-  return JSON.stringify({
+  const sent: SentLeadDocument = {
     action: document.action,
     id: document.id,
     partner_id: destinationPartnerId ?? '',
@@ -122,5 +118,6 @@ export function serializeLeadDocument(document: LeadDocument, destinationPartner
       source: activity.source,
     })),
     created: document.created,
-  });
+  };
+  return JSON.stringify(sent);
 }

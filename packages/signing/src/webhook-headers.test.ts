@@ -2,8 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { buildWebhookHeaders } from './webhook-headers.ts';
-import { toStandardWebhookSecret } from './standard-webhook-signature.ts';
-import { verifyLeadRouterSignature } from './lead-router-signature.ts';
+import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/receiver';
 
 const body = JSON.stringify({ action: 'created', id: 'lead-1', email: 'ann@example.com' });
 const messageId = '7ca66bef-c704-47f2-b46e-0638291bae85';

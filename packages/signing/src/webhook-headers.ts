@@ -1,5 +1,4 @@
-import { signLeadRouterBody } from './lead-router-signature.ts';
-import { signStandardWebhook } from './standard-webhook-signature.ts';
+import { signLeadRouterBody, signStandardWebhook } from '@leadrelay/receiver';
 
 /** Seed 003's User-Agent format, with our name. */
 export const leadRouterUserAgent = 'LeadRelay-LeadRouter/1.0';
