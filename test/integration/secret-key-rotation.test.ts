@@ -3,11 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox, secretKeyId } from '@leadrelay/credentials';
 import { signHotwireRequest } from '@leadrelay/signing';
-import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/receiver';
+import { LeadRelayReceiver, WebhookVerificationError } from '@leadrelay/receiver';
 import { encryptLegacy, legacyDestinationSecret, legacyKeyMaterial, legacyPartnerSecret } from '../fixtures/legacy-secret-ciphertexts.ts';
 import { adminRequest, startLeadRelayApps, startLeadRelaySystem, testAdminToken, type LeadRelayApps, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
@@ -21,7 +20,7 @@ const cliBin = join(repositoryRoot, 'packages/cli/bin/leadrelay.mjs');
 const oldKey = legacyKeyMaterial;
 const newKey = 'rotation-test-new-secret-encryption-key-0123456789';
 
-/** Answers 200 only to a webhook whose two signature headers verify with the secret it knows, else 401. */
+/** Answers 200 only to a webhook that @leadrelay/receiver verifies with the secret it knows, else 401. */
 class VerifyingReceiver extends LocalReceiver {
   verified = 0;
   readonly refused: string[] = [];
@@ -31,24 +30,15 @@ class VerifyingReceiver extends LocalReceiver {
   }
 
   protected answer(request: IncomingMessage, body: Buffer): number {
-    const leadRouter = verifyLeadRouterSignature(this.secret, body, String(request.headers['x-lead-router-signature']));
-    let standard = true;
     try {
-      new Webhook(toStandardWebhookSecret(this.secret)).verify(body.toString('utf8'), {
-        'webhook-id': String(request.headers['webhook-id']),
-        'webhook-timestamp': String(request.headers['webhook-timestamp']),
-        'webhook-signature': String(request.headers['webhook-signature']),
-      });
+      new LeadRelayReceiver({ secrets: this.secret }).verify(body, request.headers);
     } catch (error) {
-      standard = false;
-      this.refused.push(`webhook-signature: ${(error as Error).message}`);
+      if (!(error instanceof WebhookVerificationError)) throw error;
+      this.refused.push(error.message);
+      return 401;
     }
-    if (!leadRouter) this.refused.push('x-lead-router-signature does not verify');
-    if (leadRouter && standard) {
-      this.verified += 1;
-      return 200;
-    }
-    return 401;
+    this.verified += 1;
+    return 200;
   }
 }
 
