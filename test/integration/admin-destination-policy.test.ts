@@ -66,4 +66,26 @@ describe('destination registration with private destinations forbidden', () => {
     const kept = await adminRequest<{ url: string }>({ adminUrl }, 'GET', `/v1/destinations/${created.body.id}`);
     expect(kept.body.url).toBe('https://93.184.216.34/hooks');
   });
+  it("keeps a CRM's own secret of 1 to 256 bytes, warning when it is weak, and refuses an empty or longer one", async () => {
+    type WithSecret = { id: string; secret: string; warnings: string[] };
+    const seedSample = await adminRequest<WithSecret>({ adminUrl }, 'POST', '/v1/destinations', { name: 'Seed sample', url: 'https://93.184.216.34/hooks', secret: '12345' });
+    expect(seedSample.status).toBe(201);
+    expect(seedSample.body.secret).toBe('12345');
+    expect(seedSample.body.warnings).toEqual([expect.stringMatching(/^weak_secret: the secret has 5 bytes/)]);
+
+    const generated = await adminRequest<WithSecret>({ adminUrl }, 'POST', `/v1/destinations/${seedSample.body.id}/rotate-secret`, {});
+    expect(generated.body.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(generated.body.warnings).toEqual([]);
+    const longest = 'é'.repeat(128);
+    const rotated = await adminRequest<WithSecret>({ adminUrl }, 'POST', `/v1/destinations/${seedSample.body.id}/rotate-secret`, { secret: longest });
+    expect(rotated.body).toMatchObject({ secret: longest, warnings: [] });
+
+    for (const secret of ['', `${longest}x`]) {
+      const refused = await adminRequest<ErrorAnswer>({ adminUrl }, 'POST', '/v1/destinations', { name: 'Bad secret', url: 'https://93.184.216.34/hooks', secret });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([{ path: 'body.secret', message: expect.stringMatching(/empty|at most 256 bytes/) }]);
+    }
+    const listed = await adminRequest<{ destinations: { name: string }[] }>({ adminUrl }, 'GET', '/v1/destinations');
+    expect(listed.body.destinations.map((destination) => destination.name)).not.toContain('Bad secret');
+  });
 });

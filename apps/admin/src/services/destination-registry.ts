@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isRecordNotFoundError, type DatabaseClient, type DestinationModel, type EventType, type Prisma } from '@leadrelay/db';
 import { SecretDecryptionError, generateSecret, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
-import { DestinationUrlRefusedError, assertDestinationUrlAllowed } from '@leadrelay/destination-policy';
+import { DestinationUrlRefusedError, assertDestinationUrlAllowed, destinationSecretWarnings } from '@leadrelay/destination-policy';
 import type { DeliveryReplayer } from './delivery-replayer.ts';
 
 export const allEventTypes: EventType[] = ['created', 'updated', 'activity_added'];
@@ -38,6 +38,9 @@ export interface RotateSecretInput {
   /** When the new secret takes over X-Lead-Router-Signature; default 24 h from now, a past time is at once. */
   switchAt?: Date;
 }
+
+/** Answered once, when a secret is set: the secret, and warnings about it (a weak one it chose). */
+export type DestinationWithSecretView = DestinationView & { secret: string; warnings: string[] };
 
 /** A destination as operators see it: never its secret. */
 export interface DestinationView {
@@ -81,7 +84,7 @@ export class DestinationRegistry {
     this.#replayer = replayer;
   }
 
-  async create(input: CreateDestinationInput): Promise<DestinationView & { secret: string }> {
+  async create(input: CreateDestinationInput): Promise<DestinationWithSecretView> {
     await this.#assertUrlAllowed(input.url);
     const secret = input.secret ?? generateSecret();
     const destination = await this.#db.destination.create({
@@ -97,7 +100,7 @@ export class DestinationRegistry {
         maxConcurrency: input.maxConcurrency ?? 10,
       },
     });
-    return { ...toDestinationView(destination), secret };
+    return { ...toDestinationView(destination), secret, warnings: destinationSecretWarnings(secret) };
   }
 
   async list(): Promise<DestinationView[]> {
@@ -135,7 +138,7 @@ export class DestinationRegistry {
    * until `switchAt` that header is still signed with the secret they know, while webhook-signature
    * carries both. Rotating again before the switch-over keeps that same old secret.
    */
-  async rotateSecret(id: string, input: RotateSecretInput): Promise<DestinationView & { secret: string }> {
+  async rotateSecret(id: string, input: RotateSecretInput): Promise<DestinationWithSecretView> {
     const destination = await this.#find(id);
     const now = new Date();
     const secret = input.secret ?? generateSecret();
@@ -148,7 +151,7 @@ export class DestinationRegistry {
       previousSecretCiphertext: immediate || knownToReceivers === null ? null : this.#onNewestKey(knownToReceivers),
       secretSwitchAt: immediate ? null : switchAt,
     });
-    return { ...toDestinationView(updated), secret };
+    return { ...toDestinationView(updated), secret, warnings: destinationSecretWarnings(secret) };
   }
 
   /** Enables the destination and sends its paused deliveries, in event order. */

@@ -51,7 +51,7 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
     .description('register a destination; prints its signing secret once')
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--url <url>', 'http(s) URL that receives the POSTs')
-    .option('--secret <secret>', 'signing secret, at least 16 characters (default: generated)')
+    .option('--secret <secret>', 'signing secret, 1 to 256 bytes; under 16 is weak and warned about (default: generated)')
     .option('--partner-id <id>', 'the receiver\'s own account id, sent as `partner_id`')
     .option('--events <list>', 'comma-separated: created,updated,activity_added (default: all)', parseEventTypes)
     .option('--sources <slugs>', 'comma-separated partner slugs (default: every partner)', parseList)
@@ -81,7 +81,8 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
             ['sources', added.sources.length === 0 ? '(all)' : added.sources.join(',')],
             ['secret', added.secret],
           ]) +
-          'Give the secret to the receiver now: it is not shown again.\n',
+          'Give the secret to the receiver now: it is not shown again.\n' +
+          added.warnings.map((warning) => `warning: ${warning}\n`).join(''),
       );
     });
 

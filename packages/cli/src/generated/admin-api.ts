@@ -1751,6 +1751,8 @@ export interface operations {
                         updatedAt: string;
                         /** @description The signing secret; shown only now. */
                         secret: string;
+                        /** @description About the secret: `weak_secret: ...` when a chosen one is under 16 bytes */
+                        warnings: string[];
                     };
                 };
             };
@@ -2271,6 +2273,8 @@ export interface operations {
                         updatedAt: string;
                         /** @description The signing secret; shown only now. */
                         secret: string;
+                        /** @description About the secret: `weak_secret: ...` when a chosen one is under 16 bytes */
+                        warnings: string[];
                     };
                 };
             };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { destinationSecretMaxBytes, destinationSecretRefusal, weakDestinationSecretBelowBytes } from '@leadrelay/destination-policy';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
 import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
@@ -10,7 +11,13 @@ const Events = z.array(EventTypeSchema).max(3).describe('Empty or absent: all th
 const Sources = z.array(z.string().min(1).max(63)).max(1000).describe('Partner slugs; empty or absent: every partner');
 const TimeoutMs = z.number().int().min(100).max(60_000).describe('Per request, the whole exchange; default 10000');
 const MaxConcurrency = z.number().int().min(1).max(1000).describe('Requests in flight at once over all dispatchers; default 10');
-const Secret = z.string().min(16, 'at least 16 characters').max(200);
+const Secret = z
+  .string()
+  .superRefine((secret, ctx) => {
+    const refusal = destinationSecretRefusal(secret);
+    if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+  })
+  .describe(`1 to ${destinationSecretMaxBytes} bytes; below ${weakDestinationSecretBelowBytes} it is taken with a warning`);
 
 export const CreateDestinationBody = z.object({
   name: DestinationName,
@@ -69,6 +76,7 @@ export const DestinationView = z.object({
 
 export const DestinationWithSecret = DestinationView.extend({
   secret: z.string().describe('The signing secret; shown only now.'),
+  warnings: z.array(z.string()).describe('About the secret: `weak_secret: ...` when a chosen one is under 16 bytes'),
 });
 
 export const EnabledDestination = DestinationView.extend({
