@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.ts';
 import { adminRequest, startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
@@ -55,12 +56,15 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
   it('has --help on every command, with the environment and exit codes at the top', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const text of ['partners', 'destinations', 'leads', 'deliveries', 'secrets', 'operators', 'audit-log', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
+    for (const text of ['partners', 'destinations', 'subscribers', 'leads', 'deliveries', 'secrets', 'operators', 'audit-log', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
       expect(top.stdout).toContain(text);
     }
     const commands = [
       ['partners'], ['partners', 'create'], ['partners', 'list'], ['partners', 'rotate'],
       ['destinations'], ['destinations', 'add'], ['destinations', 'list'], ['destinations', 'test'], ['destinations', 'enable'], ['destinations', 'disable'],
+      ['destinations', 'approve'], ['destinations', 'reject'],
+      ['subscribers'], ['subscribers', 'create'], ['subscribers', 'list'], ['subscribers', 'show'], ['subscribers', 'rotate'],
+      ['subscribers', 'disable'], ['subscribers', 'enable'],
       ['leads'], ['leads', 'find'], ['leads', 'show'], ['leads', 'export'], ['leads', 'consents'],
       ['deliveries'], ['deliveries', 'list'], ['deliveries', 'replay'],
       ['secrets'], ['secrets', 'reencrypt'],
@@ -99,6 +103,47 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
     expect(rotatedAgain.code).toBe(0);
     expect(rotatedAgain.stdout).toMatch(/api key\s+lr_/);
     expect(rotatedAgain.stdout).toContain('not shown again');
+  });
+
+  it('creates, shows, rotates, disables and enables subscribers, and reviews a destination asking to go live', async () => {
+    const created = await cliJson<{ id: string; apiKey: string; maxDestinations: number }>([
+      'subscribers', 'create', '--name', 'CLI CRM', '--contact-email', 'dev@cli-crm.example', '--max-destinations', '4',
+    ]);
+    expect(created).toMatchObject({ maxDestinations: 4 });
+    expect(created.apiKey).toMatch(/^lrsub_/);
+    const createdText = await cli(['subscribers', 'create', '--name', 'CLI CRM Two']);
+    expect(createdText.stdout).toMatch(/api key\s+lrsub_/);
+    expect(createdText.stdout).toContain('not shown again');
+
+    const table = await cli(['subscribers', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+KEY\s+DESTINATIONS\s+STATUS\s+CREATED$/);
+    expect(table.stdout).toMatch(new RegExp(`${created.id}\\s+CLI CRM\\s+lrsub_\\S+…\\s+0/4\\s+active`));
+    expect(table.stdout).not.toContain(created.apiKey);
+    expect((await cli(['subscribers', 'show', created.id])).stdout).toMatch(/contact\s+dev@cli-crm.example/);
+
+    const rotated = await cliJson<{ apiKey: string }>(['subscribers', 'rotate', created.id]);
+    expect(rotated.apiKey).not.toBe(created.apiKey);
+    expect((await cli(['subscribers', 'disable', created.id])).stdout).toContain('disabled');
+    expect((await cli(['subscribers', 'enable', created.id])).stdout).toMatch(/enabled; 0 paused deliveries/);
+    const missing = await cli(['subscribers', 'show', randomUUID()]);
+    expect(missing.code).toBe(1);
+
+    const destination = await cliJson<{ id: string }>(['destinations', 'add', '--name', 'Asking CRM', '--url', receiver.url, '--sources', 'nobody']);
+    const sql = new pg.Client({ connectionString: system.databaseUrl });
+    await sql.connect();
+    try {
+      await sql.query("UPDATE destinations SET mode = 'pending_review', live_description = 'CLI CRM' WHERE id = $1", [destination.id]);
+      expect((await cli(['destinations', 'list', '--mode', 'pending_review'])).stdout).toMatch(new RegExp(`${destination.id}.*pending_review`));
+      const rejected = await cli(['destinations', 'reject', destination.id, '--reason', 'answers 500 to samples']);
+      expect(rejected.stdout).toContain('back in test: answers 500 to samples');
+      await sql.query("UPDATE destinations SET mode = 'pending_review' WHERE id = $1", [destination.id]);
+      const approved = await cli(['destinations', 'approve', destination.id, '--partner-id', 'acct-cli']);
+      expect(approved.stdout).toContain('is live, sending partner_id acct-cli');
+      expect((await cli(['destinations', 'approve', destination.id, '--partner-id', 'acct-cli'])).code).toBe(1);
+    } finally {
+      await sql.end();
+    }
+    expect((await cli(['destinations', 'list', '--mode', 'paused'])).code).toBe(2);
   });
 
   it('creates, lists, rotates and revokes operators, their tokens work as --token, and audit-log shows what they did', async () => {

@@ -17,6 +17,7 @@ import statsRoutes from './routes/v1/stats/index.ts';
 import secretsRoutes from './routes/v1/secrets/index.ts';
 import operatorsRoutes from './routes/v1/operators/index.ts';
 import auditLogRoutes from './routes/v1/audit-log/index.ts';
+import subscribersRoutes from './routes/v1/subscribers/index.ts';
 import metricsRoutes from './routes/metrics/index.ts';
 
 export interface BuildAdminAppOptions {
@@ -48,6 +49,7 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(healthRoutes, { readiness });
   await app.register(partnersRoutes, { prefix: '/v1/partners' });
   await app.register(destinationsRoutes, { prefix: '/v1/destinations' });
+  await app.register(subscribersRoutes, { prefix: '/v1/subscribers' });
   await app.register(deliveriesRoutes, { prefix: '/v1/deliveries' });
   await app.register(leadsRoutes, { prefix: '/v1/leads' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });

@@ -78,15 +78,20 @@ export class DeliveryStore {
   }
 
   /**
-   * Pauses a pending delivery if its destination is still disabled. The destination row is locked
-   * (FOR SHARE) so that enabling it waits for this to commit and then resumes the delivery, or
-   * commits first and this pauses nothing: a delivery is never left paused on an enabled destination.
+   * Pauses a pending delivery if its destination, or the subscriber that owns it, is still
+   * disabled. Their rows are locked (FOR SHARE) so that enabling either waits for this to commit and
+   * then resumes the delivery, or commits first and this pauses nothing: a delivery is never left
+   * paused on an enabled destination of an enabled subscriber.
    */
   async pauseIfInactive(deliveryId: string, destinationId: string): Promise<boolean> {
     const paused = await this.#db.$executeRaw`
       UPDATE deliveries SET status = 'paused', next_attempt_at = NULL, updated_at = ${new Date()}::timestamp(3)
       WHERE id = ${deliveryId}::uuid AND status = 'pending'
-        AND EXISTS (SELECT 1 FROM destinations t WHERE t.id = ${destinationId}::uuid AND (NOT t.enabled OR t.deleted_at IS NOT NULL) FOR SHARE)`;
+        AND EXISTS (
+          SELECT 1 FROM destinations t WHERE t.id = ${destinationId}::uuid
+            AND (NOT t.enabled OR t.deleted_at IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM subscribers s WHERE s.id = t.subscriber_id AND s.disabled_at IS NOT NULL FOR SHARE))
+          FOR SHARE)`;
     return paused === 1;
   }
 
@@ -125,7 +130,8 @@ export class DeliveryStore {
       SELECT coalesce(json_agg(r), '[]')::text AS rows FROM (
         SELECT d.id, d.status, d.attempt_count, d.message_id, d.destination_id,
                t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
-               t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL) AS active, e.document, e.request_id,
+               t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL AND (t.subscriber_id IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM subscribers s WHERE s.id = t.subscriber_id AND s.disabled_at IS NOT NULL))) AS active, e.document, e.request_id,
                (d.status = 'pending' AND d.attempt_count = 0 AND EXISTS (
                  -- From the lead's earlier events (usually none or a few) to their delivery here, never
                  -- from the destination's pending deliveries (thousands in a backlog, and a planner with

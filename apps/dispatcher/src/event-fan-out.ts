@@ -13,7 +13,9 @@ export interface EventFanOutOptions {
 
 /**
  * Turns events into one delivery per subscribed destination: one that takes the event's type, the
- * source partner (no `sources` means all) and was registered before the event was recorded.
+ * source partner (no `sources` means all) and was registered before the event was recorded. Test
+ * traffic stays apart: a sandbox partner's events go to test destinations only (`test`, or
+ * `pending_review` until approved), every other partner's to live ones only.
  * Idempotent: a delivery is unique per (event, destination), and its message id is made once, here.
  *
  * Fan-out jobs run concurrently, so a lead's `activity_added` may be fanned out before its
@@ -43,7 +45,8 @@ export class EventFanOut {
       this.#db,
       Prisma.sql`
       WITH locked AS (
-        SELECT e.id, e.sequence FROM events e
+        SELECT e.id, e.sequence, EXISTS (SELECT 1 FROM partners p WHERE p.slug = e.partner_slug AND p.sandbox) AS sandbox
+        FROM events e
         JOIN (SELECT lead_id, max(sequence) AS upto FROM events WHERE id = ANY (string_to_array(${eventIds.join(',')}::text, ',')::uuid[]) GROUP BY lead_id) batch
           ON batch.lead_id = e.lead_id AND e.sequence <= batch.upto
         WHERE e.fanned_out_at IS NULL
@@ -60,6 +63,7 @@ export class EventFanOut {
          AND e.type = ANY (t.events)
          AND (cardinality(t.sources) = 0 OR e.partner_slug = ANY (t.sources))
          AND t.created_at <= e.created_at
+         AND (t.mode = 'live') <> locked.sandbox
         ON CONFLICT (event_id, destination_id) DO NOTHING
         RETURNING id, event_id
       ), marked AS (

@@ -8,6 +8,7 @@ import { registerDeliveriesCommands } from './commands/deliveries-command.ts';
 import { registerSecretsCommands } from './commands/secrets-command.ts';
 import { registerOperatorsCommands } from './commands/operators-command.ts';
 import { registerAuditLogCommand } from './commands/audit-log-command.ts';
+import { registerSubscribersCommands } from './commands/subscribers-command.ts';
 
 /** The admin service's token when ADMIN_TOKEN is not set, outside production. */
 export const developmentAdminToken = 'dev-admin-token';
@@ -34,6 +35,7 @@ Examples:
   pnpm leadrelay leads find --email jane.doe@example.com --json
   pnpm leadrelay deliveries list --status failed --since 24h
   pnpm leadrelay secrets reencrypt --json
+  pnpm leadrelay subscribers create --name "Acme CRM" --contact-email dev@acme-crm.example
   pnpm leadrelay operators create --name alice --role viewer
   pnpm leadrelay audit-log --actor alice --since 7d
 `;
@@ -44,7 +46,7 @@ Examples:
  */
 export function buildProgram(streams: CliStreams): Command {
   const program = new Command('leadrelay')
-    .description('Operate LeadRelay through its admin API: partners, destinations, leads, deliveries, secrets, operators and the audit log.')
+    .description('Operate LeadRelay through its admin API: partners, destinations, subscribers, leads, deliveries, secrets, operators and the audit log.')
     .addOption(
       new Option('--admin-url <url>', 'admin API base URL').env('LEADRELAY_ADMIN_URL').default(defaultAdminUrl).argParser(parseAdminUrl),
     )
@@ -62,6 +64,7 @@ export function buildProgram(streams: CliStreams): Command {
   registerLeadsCommands(program, contextOf);
   registerDeliveriesCommands(program, contextOf);
   registerSecretsCommands(program, contextOf);
+  registerSubscribersCommands(program, contextOf);
   registerOperatorsCommands(program, contextOf);
   registerAuditLogCommand(program, contextOf);
   return program;

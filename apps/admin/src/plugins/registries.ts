@@ -9,6 +9,7 @@ import { LeadExporter } from '../services/lead-export.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
 import { SecretReencrypter } from '../services/secret-reencrypter.ts';
 import { OperatorRegistry } from '../services/operator-registry.ts';
+import { SubscriberRegistry } from '../services/subscriber-registry.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +23,7 @@ declare module 'fastify' {
     statsCollector: StatsCollector;
     secretReencrypter: SecretReencrypter;
     operatorRegistry: OperatorRegistry;
+    subscriberRegistry: SubscriberRegistry;
   }
 }
 
@@ -42,6 +44,7 @@ export default fp(
     app.decorate('statsCollector', new StatsCollector(app.db, () => app.queues.all()));
     app.decorate('secretReencrypter', new SecretReencrypter(app.db, app.secretBox));
     app.decorate('operatorRegistry', new OperatorRegistry(app.db));
+    app.decorate('subscriberRegistry', new SubscriberRegistry(app.db, deliveryReplayer));
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );

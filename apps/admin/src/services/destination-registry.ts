@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isRecordNotFoundError, type DatabaseClient, type DestinationModel, type EventType, type Prisma } from '@leadrelay/db';
+import { isRecordNotFoundError, type DatabaseClient, type DestinationMode, type DestinationModel, type EventType, type Prisma } from '@leadrelay/db';
 import { SecretDecryptionError, generateSecret, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
 import { DestinationUrlRefusedError, assertDestinationUrlAllowed, destinationSecretWarnings } from '@leadrelay/destination-policy';
@@ -58,8 +58,22 @@ export interface DestinationView {
   /** Start of the current run of failed attempts without a success, if any. */
   failingSince: string | null;
   secretSwitchAt: string | null;
+  /** The CRM that registered it itself; null for one an operator registered. */
+  subscriberId: string | null;
+  mode: DestinationMode;
+  /** What the subscriber asked going live with; null until it asks. */
+  liveRequest: { description: string; partnerIdLabel: string; partnerIdHelp: string } | null;
+  /** Why an operator returned it to test. */
+  reviewNote: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface ApproveLiveInput {
+  /** Sent as `partner_id` in every lead document: the client's account id in the CRM. */
+  partnerId: string;
+  /** Partner slugs whose leads it receives; unchanged when absent. */
+  sources?: string[];
 }
 
 export interface DestinationRegistryOptions {
@@ -103,9 +117,30 @@ export class DestinationRegistry {
     return { ...toDestinationView(destination), secret, warnings: destinationSecretWarnings(secret) };
   }
 
-  async list(): Promise<DestinationView[]> {
-    const destinations = await this.#db.destination.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+  async list(filter: { mode?: DestinationMode } = {}): Promise<DestinationView[]> {
+    const destinations = await this.#db.destination.findMany({ where: { deletedAt: null, ...filter }, orderBy: { createdAt: 'asc' } });
     return destinations.map(toDestinationView);
+  }
+
+  /**
+   * Connects a destination that asked to go live (seed 003's flow): from now on it receives real
+   * leads, with the client's Partner ID as `partner_id`. Only a `pending_review` one can be approved.
+   */
+  async approveLive(id: string, input: ApproveLiveInput): Promise<DestinationView> {
+    return this.#review(id, { mode: 'live', partnerId: input.partnerId, reviewNote: null, ...(input.sources ? { sources: [...new Set(input.sources)] } : {}) });
+  }
+
+  /** Returns a destination that asked to go live to test, with the reason shown to its subscriber. */
+  async rejectLive(id: string, reason: string): Promise<DestinationView> {
+    return this.#review(id, { mode: 'test', reviewNote: reason });
+  }
+
+  async #review(id: string, data: Prisma.DestinationUpdateManyMutationInput): Promise<DestinationView> {
+    // Conditional on the mode, so two operators reviewing at once cannot both act.
+    const { count } = await this.#db.destination.updateMany({ where: { id, deletedAt: null, mode: 'pending_review' }, data });
+    const destination = await this.#find(id);
+    if (count === 0) throw new AppError('conflict', `destination ${id} has not asked to go live (mode: ${destination.mode})`);
+    return toDestinationView(destination);
   }
 
   async get(id: string): Promise<DestinationView> {
@@ -232,6 +267,13 @@ export function toDestinationView(destination: DestinationModel): DestinationVie
     disabledReason: destination.disabledReason,
     failingSince: destination.failingSince?.toISOString() ?? null,
     secretSwitchAt: destination.secretSwitchAt?.toISOString() ?? null,
+    subscriberId: destination.subscriberId,
+    mode: destination.mode,
+    liveRequest:
+      destination.liveDescription === null
+        ? null
+        : { description: destination.liveDescription, partnerIdLabel: destination.partnerIdLabel ?? '', partnerIdHelp: destination.partnerIdHelp ?? '' },
+    reviewNote: destination.reviewNote,
     createdAt: destination.createdAt.toISOString(),
     updatedAt: destination.updatedAt.toISOString(),
   };

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isRecordNotFoundError, isUniqueConstraintError, type DatabaseClient, type OperatorModel, type OperatorRole, type Prisma } from '@leadrelay/db';
-import { hashApiKey } from '@leadrelay/credentials';
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey, isApiKeyOf } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
 import type { AdminActor } from './admin-actor.ts';
-import { generateOperatorToken, operatorTokenDisplayPrefix, operatorTokenPrefix } from './operator-token.ts';
 
 export interface CreateOperatorInput {
   name: string;
@@ -32,7 +31,7 @@ export class OperatorRegistry {
   constructor(private readonly db: DatabaseClient) {}
 
   async create(input: CreateOperatorInput): Promise<OperatorView & { token: string }> {
-    const token = generateOperatorToken();
+    const token = generateApiKey('operator');
     try {
       const operator = await this.db.operator.create({
         data: { id: randomUUID(), name: input.name, role: input.role, ...tokenColumns(token) },
@@ -51,7 +50,7 @@ export class OperatorRegistry {
 
   /** A new token, answered once; the old one is refused from now on. A revoked operator stays revoked (409). */
   async rotate(id: string): Promise<OperatorView & { token: string }> {
-    const token = generateOperatorToken();
+    const token = generateApiKey('operator');
     const operator = await this.#update(id, { revokedAt: null }, { ...tokenColumns(token), rotatedAt: new Date() });
     return { ...toOperatorView(operator), token };
   }
@@ -66,7 +65,7 @@ export class OperatorRegistry {
 
   /** The actor a presented token stands for, or null when it is no operator's current token. */
   async actorForToken(token: string): Promise<AdminActor | null> {
-    if (!token.startsWith(operatorTokenPrefix)) return null;
+    if (!isApiKeyOf('operator', token)) return null;
     const operator = await this.db.operator.findUnique({ where: { tokenHash: hashApiKey(token) } });
     if (!operator || operator.revokedAt) return null;
     return { kind: 'operator', id: operator.id, name: operator.name, role: operator.role };
@@ -84,7 +83,7 @@ export class OperatorRegistry {
 }
 
 function tokenColumns(token: string): { tokenHash: string; tokenPrefix: string } {
-  return { tokenHash: hashApiKey(token), tokenPrefix: operatorTokenDisplayPrefix(token) };
+  return { tokenHash: hashApiKey(token), tokenPrefix: apiKeyDisplayPrefix(token) };
 }
 
 function toOperatorView(operator: OperatorModel): OperatorView {

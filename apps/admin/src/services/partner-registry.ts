@@ -23,6 +23,7 @@ export interface CreatePartnerInput {
   siteLoginUrl?: string;
   leadRole?: string;
   changeScope?: PartnerChangeScope;
+  sandbox?: boolean;
 }
 
 /**
@@ -39,6 +40,7 @@ export interface UpdatePartnerInput {
   siteLoginUrl?: string;
   leadRole?: string;
   changeScope?: PartnerChangeScope;
+  sandbox?: boolean;
 }
 
 /** A partner as operators see it: never its key or secret. */
@@ -57,6 +59,7 @@ export interface PartnerView {
   siteLoginUrl: string;
   leadRole: string;
   changeScope: PartnerChangeScope;
+  sandbox: boolean;
   disabled: boolean;
   disabledAt: string | null;
   createdAt: string;
@@ -99,6 +102,7 @@ export class PartnerRegistry {
           siteLoginUrl: input.siteLoginUrl ?? `${this.adminPublicUrl.replace(/\/$/, '')}/v1/leads/{leadId}`,
           leadRole: input.leadRole ?? 'Buyer',
           changeScope: input.changeScope ?? 'own',
+          sandbox: input.sandbox ?? false,
         },
       });
       return { ...toPartnerView(partner), apiKey, secret };
@@ -130,6 +134,7 @@ export class PartnerRegistry {
     if (input.siteLoginUrl !== undefined) data.siteLoginUrl = input.siteLoginUrl;
     if (input.leadRole !== undefined) data.leadRole = input.leadRole;
     if (input.changeScope !== undefined) data.changeScope = input.changeScope;
+    if (input.sandbox !== undefined) data.sandbox = input.sandbox;
     return toPartnerView(await this.#update(id, data));
   }
 
@@ -189,6 +194,7 @@ export function toPartnerView(partner: PartnerModel): PartnerView {
     siteLoginUrl: partner.siteLoginUrl,
     leadRole: partner.leadRole,
     changeScope: partner.changeScope,
+    sandbox: partner.sandbox,
     disabled: partner.disabledAt !== null,
     disabledAt: partner.disabledAt?.toISOString() ?? null,
     createdAt: partner.createdAt.toISOString(),

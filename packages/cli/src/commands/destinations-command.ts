@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { answerOf, type AdminAnswer, type AdminRequestBody } from '../admin-api.ts';
 import type { CommandContextFactory } from '../command-context.ts';
 import { CommandFailedError } from '../command-failed-error.ts';
@@ -6,6 +6,8 @@ import { parseList, parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
 
 type Destination = AdminAnswer<'getDestination'>;
+
+type DestinationMode = Destination['mode'];
 
 type EventType = NonNullable<AdminRequestBody<'createDestination'>['events']>[number];
 
@@ -15,6 +17,7 @@ const destinationColumns: Column<Destination>[] = [
   { header: 'URL', value: (destination) => destination.url },
   { header: 'EVENTS', value: (destination) => destination.events.join(',') },
   { header: 'SOURCES', value: (destination) => (destination.sources.length === 0 ? '(all)' : destination.sources.join(',')), maxWidth: 30 },
+  { header: 'MODE', value: (destination) => destination.mode },
   { header: 'STATUS', value: (destination) => statusOf(destination), maxWidth: 50 },
 ];
 
@@ -89,9 +92,10 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
   destinations
     .command('list')
     .description('list every destination')
-    .action(async (_options: unknown, command: Command) => {
+    .addOption(new Option('--mode <mode>', 'only destinations in this mode (pending_review: asking to go live)').choices(['test', 'pending_review', 'live']))
+    .action(async (options: { mode?: DestinationMode }, command: Command) => {
       const { client, output } = contextOf(command);
-      const answer = await answerOf(client.GET('/v1/destinations'));
+      const answer = await answerOf(client.GET('/v1/destinations', { params: { query: { mode: options.mode } } }));
       output.result(answer, ({ destinations: rows }) => (rows.length === 0 ? 'No destinations yet.\n' : renderTable(destinationColumns, rows)));
     });
 
@@ -140,5 +144,29 @@ export function registerDestinationsCommands(program: Command, contextOf: Comman
         destination,
         (changed) => `Destination ${changed.name} (${changed.id}) enabled; ${changed.resumedDeliveries} paused deliveries are being sent.\n`,
       );
+    });
+
+  destinations
+    .command('approve')
+    .description("connect a destination that asked to go live: it receives real leads with the client's Partner ID")
+    .argument('<id>', 'destination id')
+    .requiredOption('--partner-id <id>', "the client's account id in the CRM, sent as `partner_id`")
+    .option('--sources <slugs>', 'comma-separated partner slugs whose leads it receives (default: unchanged)', parseList)
+    .action(async (id: string, options: { partnerId: string; sources?: string[] }, command: Command) => {
+      const { client, output } = contextOf(command);
+      const body = { partnerId: options.partnerId, sources: options.sources };
+      const destination = await answerOf(client.POST('/v1/destinations/{id}/approve', { params: { path: { id } }, body }));
+      output.result(destination, (approved) => `Destination ${approved.name} is live, sending partner_id ${approved.partnerId}.\n`);
+    });
+
+  destinations
+    .command('reject')
+    .description('return a destination that asked to go live to test; the reason is shown to its subscriber')
+    .argument('<id>', 'destination id')
+    .requiredOption('--reason <text>', 'why, for the subscriber')
+    .action(async (id: string, options: { reason: string }, command: Command) => {
+      const { client, output } = contextOf(command);
+      const destination = await answerOf(client.POST('/v1/destinations/{id}/reject', { params: { path: { id } }, body: { reason: options.reason } }));
+      output.result(destination, (rejected) => `Destination ${rejected.name} is back in test: ${rejected.reviewNote}\n`);
     });
 }

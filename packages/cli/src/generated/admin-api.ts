@@ -237,6 +237,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/destinations/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect a destination that asked to go live: it receives real leads with this Partner ID */
+        post: operations["approveDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/destinations/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return a destination that asked to go live to test, with the reason */
+        post: operations["rejectDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/destinations/{id}/replay": {
         parameters: {
             query?: never;
@@ -248,6 +282,93 @@ export interface paths {
         put?: never;
         /** Send again every failed or paused delivery made since a time, with their message ids */
         post: operations["replayDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List subscribers */
+        get: operations["listSubscribers"];
+        put?: never;
+        /** Register a CRM that runs its own destinations; its key is answered once */
+        post: operations["createSubscriber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a subscriber */
+        get: operations["getSubscriber"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a subscriber's name, contact or destination limit */
+        patch: operations["updateSubscriber"];
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/rotate-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New subscriber key, answered once; the old one is refused from now on */
+        post: operations["rotateSubscriberKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refuse the subscriber's key and keep its destinations' new deliveries paused */
+        post: operations["disableSubscriber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a subscriber and send the paused deliveries of its enabled destinations */
+        post: operations["enableSubscriber"];
         delete?: never;
         options?: never;
         head?: never;
@@ -629,6 +750,8 @@ export interface operations {
                              * @enum {string}
                              */
                             changeScope: "own" | "any";
+                            /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                            sandbox: boolean;
                             disabled: boolean;
                             disabledAt: string | null;
                             createdAt: string;
@@ -710,6 +833,8 @@ export interface operations {
                      * @enum {string}
                      */
                     changeScope?: "own" | "any";
+                    /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                    sandbox?: boolean;
                 };
             };
         };
@@ -748,6 +873,8 @@ export interface operations {
                          * @enum {string}
                          */
                         changeScope: "own" | "any";
+                        /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                        sandbox: boolean;
                         disabled: boolean;
                         disabledAt: string | null;
                         createdAt: string;
@@ -901,6 +1028,8 @@ export interface operations {
                          * @enum {string}
                          */
                         changeScope: "own" | "any";
+                        /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                        sandbox: boolean;
                         disabled: boolean;
                         disabledAt: string | null;
                         createdAt: string;
@@ -1021,6 +1150,8 @@ export interface operations {
                      * @enum {string}
                      */
                     changeScope?: "own" | "any";
+                    /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                    sandbox?: boolean;
                 };
             };
         };
@@ -1059,6 +1190,8 @@ export interface operations {
                          * @enum {string}
                          */
                         changeScope: "own" | "any";
+                        /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                        sandbox: boolean;
                         disabled: boolean;
                         disabledAt: string | null;
                         createdAt: string;
@@ -1208,6 +1341,8 @@ export interface operations {
                          * @enum {string}
                          */
                         changeScope: "own" | "any";
+                        /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                        sandbox: boolean;
                         disabled: boolean;
                         disabledAt: string | null;
                         createdAt: string;
@@ -1357,6 +1492,8 @@ export interface operations {
                          * @enum {string}
                          */
                         changeScope: "own" | "any";
+                        /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                        sandbox: boolean;
                         disabled: boolean;
                         disabledAt: string | null;
                         createdAt: string;
@@ -1506,6 +1643,8 @@ export interface operations {
                          * @enum {string}
                          */
                         changeScope: "own" | "any";
+                        /** @description A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false */
+                        sandbox: boolean;
                         disabled: boolean;
                         disabledAt: string | null;
                         createdAt: string;
@@ -1616,7 +1755,10 @@ export interface operations {
     };
     listDestinations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads */
+                mode?: "test" | "pending_review" | "live";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1648,9 +1790,43 @@ export interface operations {
                             failingSince: string | null;
                             /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                             secretSwitchAt: string | null;
+                            /** @description The CRM that registered it itself; null for one an operator registered */
+                            subscriberId: string | null;
+                            /**
+                             * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                             * @enum {string}
+                             */
+                            mode: "test" | "pending_review" | "live";
+                            /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                            liveRequest: {
+                                description: string;
+                                partnerIdLabel: string;
+                                partnerIdHelp: string;
+                            } | null;
+                            /** @description Why an operator returned it to test */
+                            reviewNote: string | null;
                             createdAt: string;
                             updatedAt: string;
                         }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
                     };
                 };
             };
@@ -1747,6 +1923,21 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
                         createdAt: string;
                         updatedAt: string;
                         /** @description The signing secret; shown only now. */
@@ -1869,6 +2060,21 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2120,6 +2326,21 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2269,6 +2490,21 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
                         createdAt: string;
                         updatedAt: string;
                         /** @description The signing secret; shown only now. */
@@ -2541,6 +2777,21 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
                         createdAt: string;
                         updatedAt: string;
                         /** @description Paused deliveries now being sent */
@@ -2686,6 +2937,21 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -2750,6 +3016,364 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The client's account id in the CRM, sent as `partner_id` from now on */
+                    partnerId: string;
+                    /** @description Partner slugs whose leads it receives; unchanged when absent */
+                    sources?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        url: string;
+                        partnerId: string | null;
+                        events: ("created" | "updated" | "activity_added")[];
+                        sources: string[];
+                        timeoutMs: number;
+                        maxConcurrency: number;
+                        enabled: boolean;
+                        disabledAt: string | null;
+                        /** @description Why it was disabled: by an operator, a 410 answer, or failing too long */
+                        disabledReason: string | null;
+                        /** @description Start of the current run of failed attempts without a success */
+                        failingSince: string | null;
+                        /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
+                        secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rejectDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Shown to the subscriber */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        url: string;
+                        partnerId: string | null;
+                        events: ("created" | "updated" | "activity_added")[];
+                        sources: string[];
+                        timeoutMs: number;
+                        maxConcurrency: number;
+                        enabled: boolean;
+                        disabledAt: string | null;
+                        /** @description Why it was disabled: by an operator, a 410 answer, or failing too long */
+                        disabledReason: string | null;
+                        /** @description Start of the current run of failed attempts without a success */
+                        failingSince: string | null;
+                        /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
+                        secretSwitchAt: string | null;
+                        /** @description The CRM that registered it itself; null for one an operator registered */
+                        subscriberId: string | null;
+                        /**
+                         * @description `test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads
+                         * @enum {string}
+                         */
+                        mode: "test" | "pending_review" | "live";
+                        /** @description What the subscriber asked going live with (seed 003): shown to clients connecting to it */
+                        liveRequest: {
+                            description: string;
+                            partnerIdLabel: string;
+                            partnerIdHelp: string;
+                        } | null;
+                        /** @description Why an operator returned it to test */
+                        reviewNote: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2900,6 +3524,853 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listSubscribers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subscribers: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            contactEmail: string | null;
+                            maxDestinations: number;
+                            /** @description The first characters of its key, to tell keys apart */
+                            apiKeyPrefix: string;
+                            /** @description Destinations it registered that are not deleted */
+                            destinationCount: number;
+                            disabled: boolean;
+                            disabledAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createSubscriber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * Format: email
+                     * @description Whom operators contact about this CRM
+                     */
+                    contactEmail?: string;
+                    /** @description Destinations it may register itself; default 10 */
+                    maxDestinations?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        contactEmail: string | null;
+                        maxDestinations: number;
+                        /** @description The first characters of its key, to tell keys apart */
+                        apiKeyPrefix: string;
+                        /** @description Destinations it registered that are not deleted */
+                        destinationCount: number;
+                        disabled: boolean;
+                        disabledAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description The subscriber key (lrsub_…) for the portal and its API; shown only now. */
+                        apiKey: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getSubscriber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        contactEmail: string | null;
+                        maxDestinations: number;
+                        /** @description The first characters of its key, to tell keys apart */
+                        apiKeyPrefix: string;
+                        /** @description Destinations it registered that are not deleted */
+                        destinationCount: number;
+                        disabled: boolean;
+                        disabledAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSubscriber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    contactEmail?: string | null;
+                    /** @description Destinations it may register itself; default 10 */
+                    maxDestinations?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        contactEmail: string | null;
+                        maxDestinations: number;
+                        /** @description The first characters of its key, to tell keys apart */
+                        apiKeyPrefix: string;
+                        /** @description Destinations it registered that are not deleted */
+                        destinationCount: number;
+                        disabled: boolean;
+                        disabledAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rotateSubscriberKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        contactEmail: string | null;
+                        maxDestinations: number;
+                        /** @description The first characters of its key, to tell keys apart */
+                        apiKeyPrefix: string;
+                        /** @description Destinations it registered that are not deleted */
+                        destinationCount: number;
+                        disabled: boolean;
+                        disabledAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description The subscriber key (lrsub_…) for the portal and its API; shown only now. */
+                        apiKey: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    disableSubscriber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        contactEmail: string | null;
+                        maxDestinations: number;
+                        /** @description The first characters of its key, to tell keys apart */
+                        apiKeyPrefix: string;
+                        /** @description Destinations it registered that are not deleted */
+                        destinationCount: number;
+                        disabled: boolean;
+                        disabledAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    enableSubscriber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        contactEmail: string | null;
+                        maxDestinations: number;
+                        /** @description The first characters of its key, to tell keys apart */
+                        apiKeyPrefix: string;
+                        /** @description Destinations it registered that are not deleted */
+                        destinationCount: number;
+                        disabled: boolean;
+                        disabledAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        resumedDeliveries: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
+  approveDestinationSchema,
   createDestinationSchema,
   deleteDestinationSchema,
   disableDestinationSchema,
@@ -9,6 +10,7 @@ import {
   replayDestinationSchema,
   rotateDestinationSecretSchema,
   testDestinationSchema,
+  rejectDestinationSchema,
   updateDestinationSchema,
 } from './schema.ts';
 
@@ -20,7 +22,7 @@ const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.status(201).send(await app.destinationRegistry.create(request.body));
   });
 
-  app.get('/', { schema: listDestinationsSchema }, async () => ({ destinations: await app.destinationRegistry.list() }));
+  app.get('/', { schema: listDestinationsSchema }, async (request) => ({ destinations: await app.destinationRegistry.list(request.query) }));
 
   app.get('/:id', { schema: getDestinationSchema }, async (request) => app.destinationRegistry.get(request.params.id));
 
@@ -44,6 +46,14 @@ const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/:id/disable', { schema: disableDestinationSchema }, async (request) =>
     app.destinationRegistry.disable(request.params.id, request.body.reason),
+  );
+
+  app.post('/:id/approve', { schema: approveDestinationSchema }, async (request) =>
+    app.destinationRegistry.approveLive(request.params.id, request.body),
+  );
+
+  app.post('/:id/reject', { schema: rejectDestinationSchema }, async (request) =>
+    app.destinationRegistry.rejectLive(request.params.id, request.body.reason),
   );
 
   app.post('/:id/replay', { schema: replayDestinationSchema }, async (request, reply) => {

@@ -56,6 +56,21 @@ export const ReplayDestinationBody = z.strictObject({
   since: z.iso.datetime({ offset: true }).describe('Failed and paused deliveries made at or after this time are sent again'),
 });
 
+const DestinationMode = z
+  .enum(['test', 'pending_review', 'live'])
+  .describe('`test`: test traffic only (samples, sandbox partners); `pending_review`: asked to go live; `live`: real leads');
+
+export const ListDestinationsQuery = z.strictObject({ mode: DestinationMode.optional() });
+
+export const ApproveLiveBody = z.strictObject({
+  partnerId: PartnerId.min(1).describe("The client's account id in the CRM, sent as `partner_id` from now on"),
+  sources: Sources.optional().describe('Partner slugs whose leads it receives; unchanged when absent'),
+});
+
+export const RejectLiveBody = z.strictObject({
+  reason: z.string().trim().min(1).max(1000).describe('Shown to the subscriber'),
+});
+
 export const DestinationView = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -70,6 +85,13 @@ export const DestinationView = z.object({
   disabledReason: z.string().nullable().describe('Why it was disabled: by an operator, a 410 answer, or failing too long'),
   failingSince: z.string().nullable().describe('Start of the current run of failed attempts without a success'),
   secretSwitchAt: z.string().nullable().describe('During a rotation: when the new secret takes over X-Lead-Router-Signature'),
+  subscriberId: z.uuid().nullable().describe('The CRM that registered it itself; null for one an operator registered'),
+  mode: DestinationMode,
+  liveRequest: z
+    .object({ description: z.string(), partnerIdLabel: z.string(), partnerIdHelp: z.string() })
+    .nullable()
+    .describe('What the subscriber asked going live with (seed 003): shown to clients connecting to it'),
+  reviewNote: z.string().nullable().describe('Why an operator returned it to test'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -112,7 +134,8 @@ export const listDestinationsSchema = {
   ...adminTokenAuth,
   tags,
   summary: 'List destinations',
-  response: { 200: z.object({ destinations: z.array(DestinationView) }), ...refused },
+  querystring: ListDestinationsQuery,
+  response: { 200: z.object({ destinations: z.array(DestinationView) }), 400: ErrorBodySchema, ...refused },
 };
 
 export const getDestinationSchema = {
@@ -200,4 +223,24 @@ export const replayDestinationSchema = {
     409: ErrorBodySchema,
     ...byId,
   },
+};
+
+export const approveDestinationSchema = {
+  operationId: 'approveDestination',
+  ...adminTokenAuth,
+  tags,
+  summary: 'Connect a destination that asked to go live: it receives real leads with this Partner ID',
+  params: DestinationIdParams,
+  body: ApproveLiveBody,
+  response: { ...viewerRefusal, 200: DestinationView, 409: ErrorBodySchema, ...byId },
+};
+
+export const rejectDestinationSchema = {
+  operationId: 'rejectDestination',
+  ...adminTokenAuth,
+  tags,
+  summary: 'Return a destination that asked to go live to test, with the reason',
+  params: DestinationIdParams,
+  body: RejectLiveBody,
+  response: { ...viewerRefusal, 200: DestinationView, 409: ErrorBodySchema, ...byId },
 };

@@ -15,6 +15,9 @@ const RateLimitPerMinute = z.number().int().min(1).max(1_000_000);
 const SiteDomain = z.string().min(1).max(253);
 const SiteLoginUrl = z.string().min(1).max(2000);
 const LeadRole = z.enum(['Buyer', 'Seller', 'Potential Seller']);
+const Sandbox = z
+  .boolean()
+  .describe("A sandbox partner's leads go to test destinations only (CRMs trying their receiver), never to live ones; default false");
 const ChangeScope = z
   .enum(['own', 'any'])
   .describe("Which stored leads the partner may change (onDuplicate=update, aloware force_update, activities): `own` (default) only leads it created or has itself submitted before, `any` every lead (a partner you trust). A refused change is answered like a duplicate.");
@@ -33,6 +36,7 @@ export const CreatePartnerBody = z.object({
   siteLoginUrl: SiteLoginUrl.optional(),
   leadRole: LeadRole.optional(),
   changeScope: ChangeScope.optional(),
+  sandbox: Sandbox.optional(),
 });
 
 // Strict, so an attempt to change slug or profile (which partners' integrations are built on)
@@ -47,6 +51,7 @@ export const UpdatePartnerBody = z.strictObject({
   siteLoginUrl: SiteLoginUrl.optional(),
   leadRole: LeadRole.optional(),
   changeScope: ChangeScope.optional(),
+  sandbox: Sandbox.optional(),
 });
 
 export const PartnerView = z.object({
@@ -64,6 +69,7 @@ export const PartnerView = z.object({
   siteLoginUrl: z.string(),
   leadRole: z.string(),
   changeScope: ChangeScope,
+  sandbox: Sandbox,
   disabled: z.boolean(),
   disabledAt: z.string().nullable(),
   createdAt: z.string(),
