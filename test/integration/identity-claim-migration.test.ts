@@ -56,7 +56,13 @@ describe('pnpm identity:migrate: key-per-identity claims of an older LeadRelay i
 
     const first = await migrate(queuePrefix);
     expect(first.stdout).toContain('2501 moved, 1 already claimed (old key deleted), 0 changed meanwhile');
-    const [leftOver] = await redis.scan('0', 'MATCH', `${queuePrefix}:identity:email:*`, 'COUNT', 100_000);
+    const leftOver: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:identity:*:*`, 'COUNT', 10_000);
+      cursor = next;
+      leftOver.push(...keys.filter((key) => !key.startsWith(`${queuePrefix}:identity:${layout.bucketBits}:`)));
+    } while (cursor !== '0');
     expect(leftOver).toEqual([]);
 
     // Intake now finds the people it knew as duplicates of their leads, with their creators.

@@ -37,6 +37,9 @@ describe('IdentityClaimLayout', () => {
   it('refuses ids that are not UUIDs and bucket counts out of range', () => {
     const layout = new IdentityClaimLayout('leadrelay');
     expect(() => layout.encodeOwner('lead-1', null)).toThrow(/UUID/);
+    expect(() => layout.encodeOwner(leadId.replace(/a$/, 'g'), null)).toThrow(/UUID/);
+    expect(() => layout.encodeOwner(leadId, partnerId.replace('-', 'f'))).toThrow(/UUID/);
+    expect(layout.decodeOwner(layout.encodeOwner(partnerId.toUpperCase(), null)).leadId).toBe(partnerId);
     expect(() => layout.decodeOwner(Buffer.alloc(20))).toThrow(/20 bytes/);
     expect(() => new IdentityClaimLayout('leadrelay', 30)).toThrow(RangeError);
   });

@@ -1,4 +1,4 @@
-/** IDENTITY_BUCKET_BITS when unset: 65,536 buckets, sized for up to about 6 million identities. */
+/** IDENTITY_BUCKET_BITS when unset: 65,536 buckets, sized for up to about 4 million identities (README: identity claims in Redis). */
 export const defaultIdentityBucketBits = 16;
 export const minIdentityBucketBits = 8;
 export const maxIdentityBucketBits = 24;
@@ -9,7 +9,7 @@ export const maxIdentityBucketBits = 24;
  * two do is about n² / 2^129 (2 · 10^8 identities, a hundred million leads with email and phone:
  * about 6 · 10^-23). A false match would merge two people, so nothing shorter is kept.
  */
-const fieldBytes = 16;
+export const identityClaimFieldBytes = 16;
 const uuidBytes = 16;
 
 /** Where one identity's claim lives: a bucket (a Redis hash) and the field in it. */
@@ -60,36 +60,88 @@ export class IdentityClaimLayout {
 
   /** The bucket and field of an identity key (`identityKeys`: `email:<sha256 base64url>`). */
   slotOf(identityKey: string): IdentityClaimSlot {
-    const digest = Buffer.from(identityKey.slice(identityKey.indexOf(':') + 1), 'base64url');
-    if (digest.length < fieldBytes) throw new Error('not an identity key');
-    const field = digest.subarray(0, fieldBytes);
-    const bucket = (field.readUInt32BE(0) >>> this.#shift).toString(16).padStart(this.#hexDigits, '0');
-    return { key: `${this.#keyPrefix}{${bucket}}`, field };
+    const field = Buffer.allocUnsafe(identityClaimFieldBytes);
+    return { key: this.writeField(identityKey, field, 0), field };
+  }
+
+  /**
+   * Writes an identity key's field (16 bytes) into `target` at `offset` and returns its bucket's
+   * key: the claim script's arguments are built this way, without a Buffer per identity.
+   */
+  writeField(identityKey: string, target: Buffer, offset: number): string {
+    const written = target.write(identityKey.slice(identityKey.indexOf(':') + 1), offset, identityClaimFieldBytes, 'base64url');
+    if (written !== identityClaimFieldBytes) throw new Error('not an identity key');
+    const bucket = (target.readUInt32BE(offset) >>> this.#shift).toString(16).padStart(this.#hexDigits, '0');
+    return `${this.#keyPrefix}{${bucket}}`;
   }
 
   /** A claim's value: 16 bytes of lead id, and 16 of the creator's id unless null. */
   encodeOwner(leadId: string, creatorPartnerId: string | null): Buffer {
-    return creatorPartnerId === null ? uuidToBytes(leadId) : Buffer.concat([uuidToBytes(leadId), uuidToBytes(creatorPartnerId)]);
+    const value = Buffer.allocUnsafe(creatorPartnerId === null ? uuidBytes : 2 * uuidBytes);
+    this.writeOwner(leadId, creatorPartnerId, value, 0);
+    return value;
+  }
+
+  /** Writes a claim's value (`encodeOwner`) into `target` at `offset`; returns the bytes written. */
+  writeOwner(leadId: string, creatorPartnerId: string | null, target: Buffer, offset: number): number {
+    writeUuid(leadId, target, offset);
+    if (creatorPartnerId === null) return uuidBytes;
+    writeUuid(creatorPartnerId, target, offset + uuidBytes);
+    return 2 * uuidBytes;
+  }
+
+  /** The lead id a claim's value (or any 16 bytes written by writeOwner) holds at `offset`. */
+  leadIdAt(value: Buffer, offset: number): string {
+    return uuidAt(value, offset);
   }
 
   decodeOwner(value: Buffer): IdentityClaimOwner {
     if (value.length !== uuidBytes && value.length !== 2 * uuidBytes) throw new Error(`not an identity claim value (${value.length} bytes)`);
     return {
-      leadId: bytesToUuid(value.subarray(0, uuidBytes)),
-      creatorPartnerId: value.length === 2 * uuidBytes ? bytesToUuid(value.subarray(uuidBytes)) : null,
+      leadId: uuidAt(value, 0),
+      creatorPartnerId: value.length === 2 * uuidBytes ? uuidAt(value, uuidBytes) : null,
     };
   }
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuidToBytes(uuid: string): Buffer {
-  // Lead and partner ids are UUIDs (PostgreSQL uuid columns); anything else would be stored wrong.
-  if (!uuidPattern.test(uuid)) throw new Error('identity claims name leads and partners by UUID');
-  return Buffer.from(uuid.replaceAll('-', ''), 'hex');
+// Hex digit values by character code, -1 for any other character.
+const hexDigitValues = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit += 1) {
+  hexDigitValues['0123456789abcdef'.charCodeAt(digit)] = digit;
+  hexDigitValues['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }
 
-function bytesToUuid(bytes: Buffer): string {
-  const hex = bytes.toString('hex');
+/**
+ * Lead and partner ids are UUIDs (PostgreSQL uuid columns); anything else would be stored wrong,
+ * so it throws. Parsed by hand: several ids per lead, and about four times faster than Buffer#write.
+ */
+function writeUuid(uuid: string, target: Buffer, offset: number): void {
+  if (uuid.length !== 36) throw notUuid();
+  let at = offset;
+  for (let index = 0; index < 36; index += 2) {
+    if (index === 8 || index === 13 || index === 18 || index === 23) {
+      if (uuid.charCodeAt(index) !== 0x2d /* - */) throw notUuid();
+      index -= 1;
+      continue;
+    }
+    const high = hexDigitValue(uuid.charCodeAt(index));
+    const low = hexDigitValue(uuid.charCodeAt(index + 1));
+    if (high < 0 || low < 0) throw notUuid();
+    target[at] = (high << 4) | low;
+    at += 1;
+  }
+}
+
+function hexDigitValue(code: number): number {
+  return code < 128 ? hexDigitValues[code]! : -1;
+}
+
+function notUuid(): Error {
+  return new Error('identity claims name leads and partners by UUID');
+}
+
+/** The UUID in the 16 bytes of `bytes` at `offset`, in its usual text form. */
+function uuidAt(bytes: Buffer, offset: number): string {
+  const hex = bytes.toString('hex', offset, offset + uuidBytes);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -13,7 +13,7 @@ export type { Gender, NormalizedActivity, NormalizedConsent, NormalizedLead } fr
 export { findJsonBoundsViolation, itemJsonBounds } from './json-bounds.ts';
 export type { JsonBounds } from './json-bounds.ts';
 export { identityKeys } from './identity.ts';
-export { IdentityClaimLayout, defaultIdentityBucketBits, maxIdentityBucketBits, minIdentityBucketBits } from './identity-claim-layout.ts';
+export { IdentityClaimLayout, defaultIdentityBucketBits, identityClaimFieldBytes, maxIdentityBucketBits, minIdentityBucketBits } from './identity-claim-layout.ts';
 export type { IdentityClaimOwner, IdentityClaimSlot } from './identity-claim-layout.ts';
 export { buildLeadDocument, serializeLeadDocument } from './lead-document.ts';
 export type {

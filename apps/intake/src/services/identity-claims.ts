@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { IdentityClaimLayout } from '@leadrelay/lead';
+import { identityClaimFieldBytes, type IdentityClaimLayout } from '@leadrelay/lead';
 
 /** One lead's identity keys (hashed email and phone) and the id it would get if new. */
 export interface ClaimRequest {
@@ -31,46 +31,52 @@ export type ClaimOutcome =
 //
 // One atomic script for a whole batch: concurrent requests for one email see exactly one
 // `created`, and duplicates inside a batch are caught too. KEYS: one bucket per identity key, in
-// request order (a bucket may repeat). ARGV per request: key count, the claim's value if the
-// lead is new (lead id and partner id), mode, whether it may change any lead, then one field per
-// key. Answers per request: '' (created), or a one-letter verdict ('u' update allowed, 'c' check,
-// 'd' no update asked) and the owner's value. Every bucket is named in KEYS, so on a cluster a
-// batch can be split into one call per slot without changing the script (a lead whose email and
-// phone fall in two slots is then the cluster work's question).
+// request order (a bucket may repeat). ARGV[1]: the requests as one binary string, so a batch
+// costs one argument and not a few per identity; per request: key count (1 byte), flags (1 byte:
+// 1 asks to update, 2 may change any lead), the claim's value if the lead is new (32 bytes: lead
+// id and partner id), then the field (16 bytes) of each key. Answer: one binary string, per
+// request a letter ('n' created, 'u' update allowed, 'c' check, 'd' no update asked) and the 16
+// bytes of the lead id the identity now belongs to. Every bucket is named in KEYS, so on a
+// cluster a batch can be split into one call per slot without changing the script (a lead whose
+// email and phone fall in two slots is then the cluster work's question).
 const claimScript = `
+local input = ARGV[1]
 local results = {}
+local pos = 1
 local k = 1
-local a = 2
-for i = 1, tonumber(ARGV[1]) do
-  local count = tonumber(ARGV[a])
-  local newOwner = ARGV[a + 1]
-  local mode = ARGV[a + 2]
-  local mayChangeAny = ARGV[a + 3]
-  local f = a + 4
-  a = f + count
+while pos <= #input do
+  local count = string.byte(input, pos)
+  local flags = string.byte(input, pos + 1)
+  local newOwner = string.sub(input, pos + 2, pos + 33)
+  local fields = {}
+  for j = 1, count do
+    local f = pos + 34 + (j - 1) * ${identityClaimFieldBytes}
+    fields[j] = string.sub(input, f, f + ${identityClaimFieldBytes - 1})
+  end
+  pos = pos + 34 + count * ${identityClaimFieldBytes}
   local existing = false
-  for j = 0, count - 1 do
-    local owner = redis.call('HGET', KEYS[k + j], ARGV[f + j])
+  for j = 1, count do
+    local owner = redis.call('HGET', KEYS[k + j - 1], fields[j])
     if owner then existing = owner break end
   end
   if existing then
     local verdict = 'd'
-    if mode == 'update' then
-      if mayChangeAny == '1' or string.sub(existing, 17) == string.sub(newOwner, 17) then
+    if flags % 2 == 1 then
+      if flags >= 2 or string.sub(existing, 17) == string.sub(newOwner, 17) then
         verdict = 'u'
-        for j = 0, count - 1 do redis.call('HSETNX', KEYS[k + j], ARGV[f + j], existing) end
+        for j = 1, count do redis.call('HSETNX', KEYS[k + j - 1], fields[j], existing) end
       else
         verdict = 'c'
       end
     end
-    results[i] = verdict .. existing
+    results[#results + 1] = verdict .. string.sub(existing, 1, 16)
   else
-    for j = 0, count - 1 do redis.call('HSET', KEYS[k + j], ARGV[f + j], newOwner) end
-    results[i] = ''
+    for j = 1, count do redis.call('HSET', KEYS[k + j - 1], fields[j], newOwner) end
+    results[#results + 1] = 'n' .. string.sub(newOwner, 1, 16)
   end
   k = k + count
 end
-return results
+return table.concat(results)
 `;
 
 // Only claims still pointing at the lead we claimed them for are released. ARGV: field and
@@ -90,6 +96,10 @@ return released
 // and again after a NOSCRIPT), not the whole script on every request. The claim's answers are
 // binary (ids as bytes), so it is called through ioredis' Buffer variant.
 const claimCommand = 'leadrelayClaimIdentities';
+/** Key count, flags, and the 32-byte value a new lead's claims get. */
+const requestHeaderBytes = 34;
+/** A verdict letter and a lead id. */
+const answerBytes = 17;
 const releaseCommand = 'leadrelayReleaseIdentities';
 
 type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;
@@ -113,27 +123,29 @@ export class IdentityClaims {
 
   async claim(requests: ClaimRequest[]): Promise<ClaimOutcome[]> {
     if (requests.length === 0) return [];
+    let inputBytes = 0;
+    for (const request of requests) inputBytes += requestHeaderBytes + request.identityKeys.length * identityClaimFieldBytes;
+    const input = Buffer.allocUnsafe(inputBytes);
     const keys: string[] = [];
-    const args: (string | Buffer | number)[] = [requests.length];
+    let offset = 0;
     for (const request of requests) {
-      args.push(
-        request.identityKeys.length,
-        this.layout.encodeOwner(request.leadId, request.partnerId),
-        request.onDuplicate,
-        request.mayChangeAnyLead ? '1' : '0',
-      );
+      if (request.identityKeys.length > 255) throw new Error('255 identity keys per lead at most');
+      input[offset] = request.identityKeys.length;
+      input[offset + 1] = (request.onDuplicate === 'update' ? 1 : 0) | (request.mayChangeAnyLead ? 2 : 0);
+      offset += 2;
+      offset += this.layout.writeOwner(request.leadId, request.partnerId, input, offset);
       for (const identityKey of request.identityKeys) {
-        const slot = this.layout.slotOf(identityKey);
-        keys.push(slot.key);
-        args.push(slot.field);
+        keys.push(this.layout.writeField(identityKey, input, offset));
+        offset += identityClaimFieldBytes;
       }
     }
-    const answers = (await this.#scripts[`${claimCommand}Buffer`](keys.length, ...keys, ...args)) as Buffer[];
+    const answer = (await this.#scripts[`${claimCommand}Buffer`](keys.length, ...keys, input)) as Buffer;
     return requests.map((request, index): ClaimOutcome => {
-      const answer = answers[index]!;
-      if (answer.length === 0) return { kind: 'created', leadId: request.leadId };
-      const verdict = answer[0] === 0x75 /* u */ ? 'allowed' : answer[0] === 0x63 /* c */ ? 'check' : 'none';
-      return { kind: 'duplicate', leadId: this.layout.decodeOwner(answer.subarray(1)).leadId, update: verdict };
+      const at = index * answerBytes;
+      const verdict = answer[at];
+      if (verdict === 0x6e /* n */) return { kind: 'created', leadId: request.leadId };
+      const update = verdict === 0x75 /* u */ ? 'allowed' : verdict === 0x63 /* c */ ? 'check' : 'none';
+      return { kind: 'duplicate', leadId: this.layout.leadIdAt(answer, at + 1), update };
     });
   }
 
