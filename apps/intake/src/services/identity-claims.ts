@@ -96,11 +96,12 @@ return released
 // and again after a NOSCRIPT), not the whole script on every request. The claim's answers are
 // binary (ids as bytes), so it is called through ioredis' Buffer variant.
 const claimCommand = 'leadrelayClaimIdentities';
-/** Key count, flags, and the 32-byte value a new lead's claims get. */
-const requestHeaderBytes = 34;
-/** A verdict letter and a lead id. */
-const answerBytes = 17;
 const releaseCommand = 'leadrelayReleaseIdentities';
+
+/** A request's part of the claim script's input before its fields: key count, flags, new value. */
+const requestHeaderBytes = 34;
+/** A request's part of the claim script's answer: a verdict letter and a lead id. */
+const answerBytes = 17;
 
 type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;
 type ClaimScripts = Record<`${typeof claimCommand}Buffer` | typeof releaseCommand, ScriptCommand>;
