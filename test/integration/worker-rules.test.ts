@@ -270,7 +270,15 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
       { id: stored.leadId, first_name: 'Stored' },
     ]);
     expect(await harness.query('SELECT lead_id FROM lead_aliases WHERE id = $1', [again.leadId])).toEqual([{ lead_id: stored.leadId }]);
-    expect(layout.decodeOwner((await harness.redis.hgetBuffer(claim.key, claim.field))!)).toEqual({ leadId: stored.leadId, creatorPartnerId: null });
+    // The claim is repaired after the batch commits, before its job completes.
+    const repaired = await waitFor(
+      async () => {
+        const owner = layout.decodeOwner((await harness.redis.hgetBuffer(claim.key, claim.field))!);
+        return owner.leadId === stored.leadId ? owner : undefined;
+      },
+      { description: 'the claim to name the stored lead' },
+    );
+    expect(repaired).toEqual({ leadId: stored.leadId, creatorPartnerId: null });
 
     // What the partner sends later under the id intake gave it reaches the stored lead.
     const activity = harness.activitiesPayload(again.leadId, [{ type: 'note', description: 'via alias' }]);
