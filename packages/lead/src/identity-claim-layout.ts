@@ -27,8 +27,8 @@ export interface IdentityClaimOwner {
 /**
  * Where intake's identity claims live in Redis, shared by intake (which claims), the worker
  * (which repairs and restores) and the tests. Claims are fields of hash buckets,
- * `<QUEUE_PREFIX>:identity:<bucket bits>:{<bucket>}`, so Redis keeps them as listpacks (about 60 bytes an
- * identity instead of about 220 for a key each):
+ * `<QUEUE_PREFIX>:identity:<bucket bits>:{<bucket>}`, so Redis keeps them as listpacks (about 60
+ * bytes an identity instead of about 220 for a key each; bench/identity-memory.ts):
  *
  * - bucket: the first `bucketBits` bits of the identity's SHA-256, in hex; the braces make it the
  *   key's hash tag, so on a cluster the buckets spread over the slots. The bit count is in the
