@@ -35,8 +35,9 @@ export const benchUsage = `usage: pnpm bench [--duration-seconds N] [--drain-sec
 
 The whole-path bench takes about 80 s at the defaults (a fresh database is migrated and the four
 apps started first); the stage benches (bench/intake-accept.ts, bench/worker-persist.ts,
-bench/dispatch.ts) add about 100 s, and the worker's run on 1,000,000 stored leads about 80 s more
-(most of it storing them).`;
+bench/dispatch.ts) add about 100 s, the worker's run on 1,000,000 stored leads about 80 s more
+(most of it storing them), and the Redis memory of 1,000,000 leads' identity claims
+(bench/identity-memory.ts, in a redis-server of its own) about 80 s.`;
 
 /** Parses the arguments (a `--` that pnpm may pass along is ignored); throws with the usage on a bad one. */
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {

@@ -11,6 +11,7 @@ import type { PipelinePhaseResult, StageRate } from './pipeline-phase.ts';
 import type { StageBenchOutcome } from './stage-benches.ts';
 import type { UndiciPostLimit } from './undici-post-limit.ts';
 import type { DispatchBenchResult } from './dispatch.ts';
+import type { IdentityMemoryBenchResult } from './identity-memory.ts';
 import type { IntakeAcceptBenchResult } from './intake-accept.ts';
 import type { WorkerPersistBenchResult } from './worker-persist.ts';
 
@@ -163,6 +164,17 @@ function stageAloneTable(outcomes: StageBenchOutcome[]): string {
         dispatch.meetsTarget,
       ),
     );
+  }
+  const identities = figuresOf<IdentityMemoryBenchResult>('identity-memory.ts');
+  if (identities) {
+    table.addRow([
+      `Redis: bytes per stored identity, ${formatCount(identities.identities)}`,
+      identities.bytesPerIdentity.toFixed(1),
+      `key per identity ${identities.keyPerIdentityBytesPerIdentity.toFixed(1)} B`,
+      formatRatio(identities.bytesPerIdentity, identities.keyPerIdentityBytesPerIdentity),
+      `<= ${benchTargets.redisBytesPerIdentity} B, all listpacks`,
+      identities.meetsTarget ? verdict(true) : `not met (${formatCount(identities.hashtableBuckets)} hashtable buckets)`,
+    ]);
   }
   return table.rowCount === 0
     ? 'no stage bench ran'

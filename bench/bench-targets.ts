@@ -14,6 +14,8 @@ export const benchTargets = {
   workerStoredLeadsSlowdown: 0.2,
   /** Issue 5: deliveries/s to a local receiver. */
   dispatcherDeliveriesPerSecond: 5_000,
+  /** Issue 12: Redis memory per stored identity (an email or a phone), in bytes, at 1,000,000 leads. */
+  redisBytesPerIdentity: 64,
 } as const;
 
 /** Leads per request in the batch phase (issue 3's batches of 500). */

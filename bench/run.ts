@@ -231,6 +231,12 @@ function stageBenchDefinitions(options: BenchOptions): StageBenchDefinition[] {
       options: { events: Math.round(4_000 * options.durationSeconds) },
     },
     {
+      title: 'identity claims in Redis, 1,000,000 leads',
+      fileName: 'identity-memory.ts',
+      exportName: 'runIdentityMemoryBench',
+      options: { leads: 1_000_000 },
+    },
+    {
       title: 'hanging neighbour',
       fileName: 'hanging-neighbour.ts',
       exportName: 'runHangingNeighbourBench',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityClaimRedisKey, identityKeys } from '@leadrelay/lead';
+import { IdentityClaimLayout, identityKeys } from '@leadrelay/lead';
 import { metricsRegistry } from '@leadrelay/observability';
 import { createIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
 import { insertTestPartner, type TestPartner } from '../support/test-partner.ts';
@@ -105,7 +105,8 @@ describe('what a partner may change', () => {
     const phone = await harness.sql.query('SELECT phone FROM leads WHERE id = $1', [created.leadId]);
     expect(phone.rows[0].phone).toBeNull();
     // The phone it sent was not claimed for the lead either.
-    expect(await harness.app.redis.get(identityClaimRedisKey(harness.queuePrefix, identityKeys({ phone: '+18085550100' })[0]!))).toBeNull();
+    const phoneClaim = new IdentityClaimLayout(harness.queuePrefix).slotOf(identityKeys({ phone: '+18085550100' })[0]!);
+    expect(await harness.app.redis.hgetBuffer(phoneClaim.key, phoneClaim.field)).toBeNull();
   });
 
   it('lets a partner that submitted the lead before, and one trusted with any lead, update it', async () => {
@@ -122,7 +123,9 @@ describe('what a partner may change', () => {
   it("reads the creator from PostgreSQL when a claim does not name it (claims the worker put back)", async () => {
     const created = await submit(owner, { email: 'restored@example.com', firstName: 'Before' }, false);
     await storedLead(created.leadId, 1);
-    await harness.app.redis.set(identityClaimRedisKey(harness.queuePrefix, identityKeys({ email: 'restored@example.com' })[0]!), created.leadId);
+    const layout = new IdentityClaimLayout(harness.queuePrefix);
+    const claim = layout.slotOf(identityKeys({ email: 'restored@example.com' })[0]!);
+    await harness.app.redis.hset(claim.key, claim.field, layout.encodeOwner(created.leadId, null));
     expect(await submit(owner, { email: 'restored@example.com', firstName: 'After' }, true)).toMatchObject({ status: 'updated' });
     expect(await submit(stranger, { email: 'restored@example.com', firstName: 'Stranger' }, true)).toMatchObject({ status: 'duplicate' });
     expect((await storedLead(created.leadId, 3)).first_name).toBe('After');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityClaimRedisKey, identityClaimValue, identityKeys } from '@leadrelay/lead';
+import { IdentityClaimLayout, identityKeys } from '@leadrelay/lead';
 import { jobIdFor } from '@leadrelay/queue';
 import { WorkerHarness } from '../support/worker-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -260,8 +260,9 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
 
     // Intake, without its claims, took the same person for a new lead and claimed the key for the new id.
     const again = harness.leadPayload({ email: 'lost@example.com', firstName: 'Again', activities: [{ type: 'visited', description: 'back' }] });
-    const key = identityKeys({ email: 'lost@example.com' })[0]!;
-    await harness.redis.set(identityClaimRedisKey(harness.queuePrefix, key), again.leadId);
+    const layout = new IdentityClaimLayout(harness.queuePrefix);
+    const claim = layout.slotOf(identityKeys({ email: 'lost@example.com' })[0]!);
+    await harness.redis.hset(claim.key, claim.field, layout.encodeOwner(again.leadId, again.partnerId));
     await harness.enqueueLeads([again]);
     await waitForSubmission(again.submissionId);
 
@@ -269,7 +270,15 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
       { id: stored.leadId, first_name: 'Stored' },
     ]);
     expect(await harness.query('SELECT lead_id FROM lead_aliases WHERE id = $1', [again.leadId])).toEqual([{ lead_id: stored.leadId }]);
-    expect(await harness.redis.get(identityClaimRedisKey(harness.queuePrefix, key))).toBe(stored.leadId);
+    // The claim is repaired after the batch commits, before its job completes.
+    const repaired = await waitFor(
+      async () => {
+        const owner = layout.decodeOwner((await harness.redis.hgetBuffer(claim.key, claim.field))!);
+        return owner.leadId === stored.leadId ? owner : undefined;
+      },
+      { description: 'the claim to name the stored lead' },
+    );
+    expect(repaired).toEqual({ leadId: stored.leadId, creatorPartnerId: null });
 
     // What the partner sends later under the id intake gave it reaches the stored lead.
     const activity = harness.activitiesPayload(again.leadId, [{ type: 'note', description: 'via alias' }]);
@@ -315,17 +324,22 @@ describe('worker rules, on the real PostgreSQL and Redis', () => {
     const payload = harness.leadPayload({ email: 'restore@example.com', phone: '+14155550199' });
     await harness.enqueueLeads([payload]);
     await waitForSubmission(payload.submissionId);
-    const keys = identityKeys({ email: 'restore@example.com', phone: '+14155550199' }).map((key) => identityClaimRedisKey(harness.queuePrefix, key));
+    const layout = new IdentityClaimLayout(harness.queuePrefix);
+    const claims = identityKeys({ email: 'restore@example.com', phone: '+14155550199' }).map((key) => layout.slotOf(key));
+    const marker = `${harness.queuePrefix}:identity-claims:restored:${layout.bucketBits}`;
     // What a Redis restart without persistence leaves: no claims, no marker.
-    await harness.redis.del(...keys, `${harness.queuePrefix}:identity-claims:restored`);
+    await harness.redis.del(...claims.map((claim) => claim.key), marker);
 
     const restarted = await harness.startWorker({ IDENTITY_CLAIMS_CHECK_INTERVAL: '100ms' });
     // The marker is written after the last claim, so wait for it, then look at the claims.
-    await waitFor(async () => (await harness.redis.get(`${harness.queuePrefix}:identity-claims:restored`)) === 'complete', {
+    await waitFor(async () => (await harness.redis.get(marker)) === 'complete', {
       description: 'the claims restore to complete',
     });
     // Each restored claim names the lead and its creator, as intake's own claims do.
-    expect(await harness.redis.mget(...keys)).toEqual(keys.map(() => identityClaimValue(payload.leadId, payload.partnerId)));
+    for (const claim of claims) {
+      const owner = await harness.redis.hgetBuffer(claim.key, claim.field);
+      expect(owner && layout.decodeOwner(owner)).toEqual({ leadId: payload.leadId, creatorPartnerId: payload.partnerId });
+    }
     await restarted.stop();
   });
 

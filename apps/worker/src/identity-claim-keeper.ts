@@ -1,30 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DatabaseClient } from '@leadrelay/db';
-import { identityClaimRedisKey, identityClaimValue, identityKeys } from '@leadrelay/lead';
+import { identityKeys, type IdentityClaimLayout } from '@leadrelay/lead';
 import type { ClaimRepair } from './lead-batch-plan.ts';
 
 export interface IdentityClaimKeeperOptions {
   redis: Redis;
   db: DatabaseClient;
-  /** QUEUE_PREFIX: intake's claims live under it (see identityClaimRedisKey). */
+  /** QUEUE_PREFIX: the restore marker lives under it. */
   keyPrefix: string;
+  /** Where intake's claims live (the same IDENTITY_BUCKET_BITS as intake's). */
+  layout: IdentityClaimLayout;
   /** Leads read and claims written per round trip while restoring. */
   pageSize?: number;
   /** A restore that stops renewing this lease (its worker died) is taken over by another worker. */
   restoreLeaseMs?: number;
 }
 
-// Points a claim at the lead an alias was merged into, unless intake has since given the key
-// to a different lead. KEYS: claim keys; ARGV: lead id, alias id for each key. A claim's value is
-// the lead id, or `<lead id>/<creator partner>` (identityClaimValue); the repaired one names the
-// lead alone, since the alias's creator need not be the lead's.
+// Points a claim at the lead an alias was merged into, unless intake has since given the
+// identity to a different lead. KEYS: the claims' buckets; ARGV: field, lead id, alias id for
+// each key (ids as 16 bytes). A claim's value starts with the lead id's 16 bytes, followed by the
+// creator's when intake claimed it for a new lead (IdentityClaimLayout); the repaired one names
+// the lead alone, since the alias's creator need not be the lead's.
 const repairScript = `
 for i = 1, #KEYS do
-  local current = redis.call('GET', KEYS[i])
-  local alias = ARGV[i * 2]
-  if not current or current == alias or string.sub(current, 1, #alias + 1) == alias .. '/' then
-    redis.call('SET', KEYS[i], ARGV[i * 2 - 1])
+  local field = ARGV[i * 3 - 2]
+  local current = redis.call('HGET', KEYS[i], field)
+  if not current or string.sub(current, 1, 16) == ARGV[i * 3] then
+    redis.call('HSET', KEYS[i], field, ARGV[i * 3 - 1])
   end
 end
 return #KEYS
@@ -42,9 +45,9 @@ return 0
 
 /**
  * Keeps intake's duplicate decision true to PostgreSQL. Intake claims identity keys in Redis
- * (apps/intake/src/services/identity-claims.ts; identityClaimRedisKey holds the lead id);
+ * (apps/intake/src/services/identity-claims.ts, laid out as IdentityClaimLayout says);
  * Redis may lose them (a restart without persistence). Then every known person would look new
- * until claimed again, so the worker puts back a claim for every stored lead, with SET NX so a
+ * until claimed again, so the worker puts back a claim for every stored lead, with HSETNX so a
  * claim intake made meanwhile wins. A marker key tells whether Redis still holds the restored
  * claims: it is missing after Redis lost its data.
  */
@@ -52,30 +55,37 @@ export class IdentityClaimKeeper {
   readonly #redis: Redis;
   readonly #db: DatabaseClient;
   readonly #keyPrefix: string;
+  readonly #layout: IdentityClaimLayout;
   readonly #pageSize: number;
   readonly #restoreLeaseMs: number;
   #restoring: Promise<number | undefined> | undefined;
 
-  constructor({ redis, db, keyPrefix, pageSize = 2_000, restoreLeaseMs = 60_000 }: IdentityClaimKeeperOptions) {
+  constructor({ redis, db, keyPrefix, layout, pageSize = 2_000, restoreLeaseMs = 60_000 }: IdentityClaimKeeperOptions) {
     this.#redis = redis;
     this.#db = db;
     this.#keyPrefix = keyPrefix;
+    this.#layout = layout;
     this.#pageSize = pageSize;
     this.#restoreLeaseMs = restoreLeaseMs;
   }
 
   get markerKey(): string {
-    return `${this.#keyPrefix}:identity-claims:restored`;
+    // Per bucket count: a deployment that changes IDENTITY_BUCKET_BITS (or upgrades from the
+    // key-per-identity claims) has no marker for the new layout, so the claims are restored into it.
+    return `${this.#keyPrefix}:identity-claims:restored:${this.#layout.bucketBits}`;
   }
 
   /** Claims that point at merged alias ids now point at the lead itself. */
   async repair(repairs: readonly ClaimRepair[]): Promise<void> {
     const keys: string[] = [];
-    const args: string[] = [];
+    const args: Buffer[] = [];
     for (const repair of repairs) {
-      for (const key of repair.identityKeys) {
-        keys.push(this.#claimKey(key));
-        args.push(repair.leadId, repair.aliasId);
+      const leadId = this.#layout.encodeOwner(repair.leadId, null);
+      const aliasId = this.#layout.encodeOwner(repair.aliasId, null);
+      for (const identityKey of repair.identityKeys) {
+        const slot = this.#layout.slotOf(identityKey);
+        keys.push(slot.key);
+        args.push(slot.field, leadId, aliasId);
       }
     }
     if (keys.length > 0) await this.#redis.eval(repairScript, keys.length, ...keys, ...args);
@@ -105,23 +115,21 @@ export class IdentityClaimKeeper {
       if (leads.length === 0) break;
       const pipeline = this.#redis.pipeline();
       for (const lead of leads) {
-        for (const key of identityKeys({ email: lead.email ?? undefined, phone: lead.phone ?? undefined })) {
-          pipeline.set(this.#claimKey(key), identityClaimValue(lead.id, lead.partnerId), 'NX');
+        const owner = this.#layout.encodeOwner(lead.id, lead.partnerId);
+        for (const identityKey of identityKeys({ email: lead.email ?? undefined, phone: lead.phone ?? undefined })) {
+          const slot = this.#layout.slotOf(identityKey);
+          pipeline.hsetnx(slot.key, slot.field, owner);
         }
       }
       pipeline.pexpire(this.markerKey, this.#restoreLeaseMs);
       for (const [error, reply] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
-        if (reply === 'OK') restored += 1;
+        if (reply === 1) restored += 1;
       }
       afterId = leads.at(-1)!.id;
     }
     const finished = await this.#redis.eval(finishScript, 1, this.markerKey, lease);
     // Not finished: Redis lost the marker during the restore; the next check starts over.
     return finished === 1 ? restored : undefined;
-  }
-
-  #claimKey(identityKey: string): string {
-    return identityClaimRedisKey(this.#keyPrefix, identityKey);
   }
 }

@@ -13,6 +13,7 @@ import { startHealthServer } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { SessionAdvisoryLock, createDatabaseClient } from '@leadrelay/db';
 import { QueueRegistry, completedJobRetentionMs, createRedisConnection, queueNames, type PersistLeadsPayload } from '@leadrelay/queue';
+import { IdentityClaimLayout } from '@leadrelay/lead';
 import type { RunningService } from '@leadrelay/lifecycle';
 import type { WorkerEnv } from './env.ts';
 import { TimedBatcher } from './timed-batcher.ts';
@@ -43,7 +44,12 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX, onEnqueued: observeEnqueue });
   const relay = new OutboxRelay({ db, queues });
   const claims = config.IDENTITY_CLAIMS_RESTORE
-    ? new IdentityClaimKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX })
+    ? new IdentityClaimKeeper({
+        redis: producerConnection,
+        db,
+        keyPrefix: config.QUEUE_PREFIX,
+        layout: new IdentityClaimLayout(config.QUEUE_PREFIX, config.IDENTITY_BUCKET_BITS),
+      })
     : undefined;
   const persister = new LeadPersister({ db, maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER });
   const pendingSweeper = new PendingActivitiesSweeper({ db, ttlMs: config.WORKER_PENDING_ACTIVITIES_TTL, onExpired: recordPendingActivitiesExpired });

@@ -73,6 +73,12 @@ export const commonEnvShape = {
   /** Prefix of every Redis key BullMQ and LeadRelay write; lets several systems share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('leadrelay'),
   /**
+   * Intake's identity claims are spread over 2^IDENTITY_BUCKET_BITS Redis hashes (see the README's
+   * scaling section for the value to pick; @leadrelay/lead's IdentityClaimLayout checks the range
+   * and holds the default). Every intake and worker of a deployment must use the same value.
+   */
+  IDENTITY_BUCKET_BITS: z.coerce.number().int().optional(),
+  /**
    * Keys that encrypt partner and destination secrets at rest, comma-separated, newest first: new
    * secrets are encrypted with the first, any listed key decrypts. Each at least 32 characters.
    * Required in production (or SECRET_ENCRYPTION_KEY); development uses a fixed, public one.

@@ -12,7 +12,9 @@ export { NormalizedActivitySchema, NormalizedConsentSchema, NormalizedLeadSchema
 export type { Gender, NormalizedActivity, NormalizedConsent, NormalizedLead } from './normalized-lead.ts';
 export { findJsonBoundsViolation, itemJsonBounds } from './json-bounds.ts';
 export type { JsonBounds } from './json-bounds.ts';
-export { identityClaimRedisKey, identityClaimValue, identityKeys, leadIdOfIdentityClaim } from './identity.ts';
+export { identityKeys } from './identity.ts';
+export { IdentityClaimLayout, defaultIdentityBucketBits, identityClaimFieldBytes, maxIdentityBucketBits, minIdentityBucketBits } from './identity-claim-layout.ts';
+export type { IdentityClaimOwner, IdentityClaimSlot } from './identity-claim-layout.ts';
 export { buildLeadDocument, serializeLeadDocument } from './lead-document.ts';
 export type {
   LeadAction,

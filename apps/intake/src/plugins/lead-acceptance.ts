@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { IdentityClaimLayout } from '@leadrelay/lead';
 import { IdentityClaims } from '../services/identity-claims.ts';
 import { IssuedLeadIds } from '../services/issued-lead-ids.ts';
 import { LeadAcceptance } from '../services/lead-acceptance.ts';
@@ -14,7 +15,10 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const claims = new IdentityClaims(app.redis, app.intakeConfig.QUEUE_PREFIX);
+    const claims = new IdentityClaims(
+      app.redis,
+      new IdentityClaimLayout(app.intakeConfig.QUEUE_PREFIX, app.intakeConfig.IDENTITY_BUCKET_BITS),
+    );
     const rights = new LeadChangeRights(app.db);
     app.decorate('leadAcceptance', new LeadAcceptance(claims, rights, app.queues, app.log));
     app.decorate('issuedLeadIds', new IssuedLeadIds({ db: app.db }));

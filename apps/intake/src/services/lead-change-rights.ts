@@ -19,7 +19,7 @@ export interface LeadChangeStanding {
 /**
  * Partners are strangers to each other: a partner whose `changeScope` is `own` (the default) may
  * change only leads it created or has itself submitted before. Intake's identity claims say who
- * created a lead it claimed (see identityClaimValue), which settles most requests without a read;
+ * created a lead it claimed (see IdentityClaimLayout), which settles most requests without a read;
  * this asks PostgreSQL about the rest, many requests in one statement. Refusals are answered as the
  * contract answers a duplicate, so a partner learns nothing it did not know; they are counted.
  */
