@@ -134,13 +134,13 @@ export class ChaosTraffic {
         return;
       }
       case 'update': {
-        const target = random.pick(this.ledger.knownLeads);
+        const target = this.#pickTarget(random);
         const body = { email: target.email, firstName: `Updated${random.below(1_000_000)}`, city: `City ${random.below(1_000)}` };
         this.#noteCanonical(kind, await this.#send(intakeUrl, '/v1/leads?onDuplicate=update', this.#canonicalHeaders(), body), [target.email]);
         return;
       }
       case 'activities': {
-        const target = random.pick(this.ledger.knownLeads);
+        const target = this.#pickTarget(random);
         const activities = Array.from({ length: 1 + random.below(2) }, (_, index) => ({ type: 'visited', description: `page ${random.below(1_000)} #${index}` }));
         const answer = await this.#send(intakeUrl, `/v1/leads/${target.leadId}/activities`, this.#canonicalHeaders(), { activities });
         if (answer === 'not-sent') return;
@@ -151,6 +151,15 @@ export class ChaosTraffic {
         return;
       }
     }
+  }
+
+  /**
+   * Half the time the lead acknowledged last: its change then races its creation through the
+   * other intake and the other worker (the hardest case for storing and ordering); else any.
+   */
+  #pickTarget(random: SeededRandom): { leadId: string; email: string } {
+    const { knownLeads } = this.ledger;
+    return random.next() < 0.5 ? knownLeads[knownLeads.length - 1]! : random.pick(knownLeads);
   }
 
   #newPerson(random: SeededRandom) {
