@@ -27,7 +27,7 @@ export interface UncertainSubmission {
 export class ChaosLedger {
   readonly acknowledged: AcknowledgedSubmission[] = [];
   readonly uncertain: UncertainSubmission[] = [];
-  /** Requests refused before they reached an intake (connection refused: the instance was down). */
+  /** Requests refused by both intakes (connection refused: both were down): nothing sent, nothing owed. */
   notSent = 0;
   /** Answers no action should get (a 4xx, a 2xx without an id): each is a finding. */
   readonly unexpectedAnswers: string[] = [];
@@ -199,8 +199,20 @@ export class ChaosTraffic {
     return { authorization: `Basic ${Buffer.from(`${sovendusSlug}:${sovendusApiKey}`).toString('base64')}` };
   }
 
-  /** One request; 'not-sent' when the connection was refused, 'uncertain' when no answer came (or a 5xx). */
+  /**
+   * One request; refused at its intake (that instance is down), it goes to the other, as a load
+   * balancer would send it. 'not-sent' when both refused, 'uncertain' when no answer came (or a 5xx).
+   */
   async #send(intakeUrl: string, path: string, headers: Record<string, string>, body: unknown): Promise<Answer | 'not-sent' | 'uncertain'> {
+    const answer = await this.#sendTo(intakeUrl, path, headers, body);
+    if (answer !== 'not-sent') return answer;
+    const other = this.options.intakeUrls.find((url) => url !== intakeUrl);
+    const retried = other === undefined ? answer : await this.#sendTo(other, path, headers, body);
+    if (retried === 'not-sent') this.ledger.notSent += 1;
+    return retried;
+  }
+
+  async #sendTo(intakeUrl: string, path: string, headers: Record<string, string>, body: unknown): Promise<Answer | 'not-sent' | 'uncertain'> {
     try {
       const response = await fetch(`${intakeUrl}${path}`, {
         method: 'POST',
@@ -212,10 +224,7 @@ export class ChaosTraffic {
       if (response.status >= 500) return 'uncertain';
       return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
     } catch (error) {
-      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
-        this.ledger.notSent += 1;
-        return 'not-sent';
-      }
+      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return 'not-sent';
       return 'uncertain';
     }
   }
