@@ -100,6 +100,7 @@ export class LeadPersister {
     const readAt = performance.now();
     const plan = new LeadBatchPlan(submissions, stored, { now });
     const droppedPending = plan.writes.pendingInserts.length === 0 ? [] : await this.#dropPendingPastCap(tx, plan);
+    if (plan.writes.pendingInserts.length > 0) await this.#checkPendingLeadsStillMissing(tx, plan.writes.pendingInserts.map((row) => row.leadId));
     const plannedAt = performance.now();
     await this.#write(tx, plan.writes);
     return {
@@ -129,6 +130,24 @@ export class LeadPersister {
     const storedIds = new Set(rows.flatMap((row) => row.storedIds));
     const room = new Map(rows.map((row) => [row.partnerId, this.#maxPendingPerPartner - row.pending]));
     return plan.dropPendingPastRoom((partnerId) => room.get(partnerId) ?? 0, (submissionId) => storedIds.has(submissionId));
+  }
+
+  /**
+   * Activities are set aside for a lead this batch did not see; another worker's transaction may
+   * be storing that very lead right now, having looked for waiting activities before ours were
+   * written, and neither transaction would see the other's rows: the activities would wait until
+   * they expire. So both sides take the lead's pending-activities lock (`lockPendingActivitiesOf`):
+   * the one storing the lead before it reads what waits for it, this one before it writes. Holding
+   * it, a lead committed meanwhile is seen here, and the batch is planned again and applies them.
+   */
+  async #checkPendingLeadsStillMissing(tx: StatementTransaction, leadIds: string[]): Promise<void> {
+    const ids = unique(leadIds);
+    await lockPendingActivitiesOf(tx, ids);
+    const [row] = await tx.query<{ stored: number }>(Prisma.sql`
+      SELECT (SELECT count(*) FROM leads WHERE id = ANY(${ids}::uuid[])) + (SELECT count(*) FROM lead_aliases WHERE id = ANY(${ids}::uuid[])) AS stored`);
+    if (Number(row?.stored ?? 0) > 0) {
+      throw new ConcurrentWriteError('a lead that activities were to wait for was stored meanwhile by another transaction');
+    }
   }
 
   async #readStoredState(tx: StatementTransaction, submissions: readonly Submission[]): Promise<StoredState> {
@@ -187,6 +206,9 @@ export class LeadPersister {
     const creatable = unique(
       submissions.filter((submission) => submission.kind === 'persist-lead' && !storedIds.has(submission.payload.leadId)).map((submission) => submission.payload.leadId),
     );
+    // Taken before reading what waits, so activities another transaction sets aside for these
+    // leads meanwhile are either committed (and read below) or see our lead (#checkPendingLeadsStillMissing).
+    if (creatable.length > 0) await lockPendingActivitiesOf(tx, creatable);
     const pending =
       creatable.length === 0
         ? []
@@ -279,4 +301,15 @@ function asStoredLead(lead: StoredLead): StoredLead {
 
 function unique<Value>(values: Value[]): Value[] {
   return [...new Set(values)];
+}
+
+/**
+ * Transaction-scoped advisory locks, one per lead id (in the two-key space, under a class of
+ * their own), taken in id order so two batches cannot deadlock on them. See
+ * `#checkPendingLeadsStillMissing` for why.
+ */
+async function lockPendingActivitiesOf(tx: StatementTransaction, leadIds: readonly string[]): Promise<void> {
+  await tx.query(Prisma.sql`
+    SELECT count(pg_advisory_xact_lock(hashtext('leadrelay pending activities'), hashtext(id::text)))
+    FROM (SELECT id FROM unnest(${[...leadIds].sort()}::uuid[]) AS id ORDER BY id) AS ordered`);
 }
