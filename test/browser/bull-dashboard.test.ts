@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/queue';
-import { startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { adminRequest, startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -31,6 +31,9 @@ describe('the Bull dashboard in a real browser', () => {
   let userDataDirectory: string;
   let browser: BrowserContext | undefined;
   const failedJobId = 'broken-submission-1';
+  /** The failed job page's unlabelled icon buttons, counted on the full dashboard by the test before. */
+  let fullDashboardJobButtons = 0;
+  const iconButtons = 'button:has(svg):not([aria-label])';
 
   beforeAll(async () => {
     system = await startLeadRelaySystem();
@@ -106,6 +109,36 @@ describe('the Bull dashboard in a real browser', () => {
     const reason = page.getByText('invalid persist-lead payload: ', { exact: false }).first();
     await reason.waitFor();
     expect(await reason.textContent()).toContain(failedReason);
+    fullDashboardJobButtons = await page.locator(iconButtons).count();
+    expect(fullDashboardJobButtons).toBeGreaterThan(0);
     await page.screenshot({ path: join(artifactsDirectory, 'bull-dashboard-failed-job.png'), fullPage: true });
+  });
+
+  it("sends a viewer to the read-only dashboard, which shows the failed job without a button to change it", async () => {
+    const viewer = await adminRequest<{ token: string }>(system, 'POST', '/v1/operators', { name: 'dashboard-viewer', role: 'viewer' });
+    expect(viewer.status).toBe(201);
+    await browser?.close();
+    browser = await chromium.launchPersistentContext(userDataDirectory, {
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      headless: true,
+      httpCredentials: { username: 'viewer', password: viewer.body.token },
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${system.adminUrl}/queues/queue/leads/${failedJobId}`);
+    await page.waitForURL(new RegExp(`/queues-read-only/queue/leads/${failedJobId}`));
+    await page.getByRole('tab', { name: 'Error' }).click();
+    await page.getByText('invalid persist-lead payload: ', { exact: false }).first().waitFor();
+    // bull-board's job actions (retry, promote, clean, ...) are unlabelled icon buttons: fewer here.
+    expect(await page.locator(iconButtons).count()).toBeLessThan(fullDashboardJobButtons);
+    await page.screenshot({ path: join(artifactsDirectory, 'bull-dashboard-read-only.png'), fullPage: true });
+
+    // Its API says the same: reads work, a retry is refused, and the job is still failed.
+    const basic = `Basic ${Buffer.from(`viewer:${viewer.body.token}`).toString('base64')}`;
+    expect((await fetch(`${system.adminUrl}/queues-read-only/api/queues`, { headers: { authorization: basic } })).status).toBe(200);
+    const retry = await fetch(`${system.adminUrl}/queues/api/queues/${queueNames.leads}/${failedJobId}/retry`, { method: 'PUT', headers: { authorization: basic } });
+    expect(retry.status).toBe(403);
+    expect(await (await queues.queue(queueNames.leads).getJob(failedJobId))?.isFailed()).toBe(true);
   });
 });
