@@ -3,7 +3,9 @@
  * receiver (fan-out, signing, the POST, the attempt record), next to raw undici POSTs to the same
  * receiver measured in the same run.
  *
- *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1] [--events-per-job 500] [--destination-max-concurrency 1000]
+ *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1] [--events-per-job 500] [--destination-max-concurrency 1000] [--cpu-profile]
+ *
+ * `--cpu-profile` runs the dispatcher under V8's profiler and logs where its CPU went, by package and function.
  *
  * Events are written straight to a fresh database (migrated with `prisma migrate deploy`), one
  * lead each, so per-lead ordering never serializes them; their fan-out jobs are enqueued before
@@ -14,6 +16,9 @@
  * `bench/run.ts` calls.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -28,6 +33,7 @@ import { CpuMeter, postgresName, redisName, type CpuSnapshot } from './cpu-meter
 import { createBenchDatabase } from './bench-database.ts';
 import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { measureUndiciPostLimit } from './undici-post-limit.ts';
+import { formatCpuProfileSummary, summarizeCpuProfiles } from './cpu-profile-summary.ts';
 
 export interface DispatchBenchOptions {
   /** Events to fan out; each becomes one delivery per destination. */
@@ -47,6 +53,8 @@ export interface DispatchBenchOptions {
   durationSeconds?: number;
   /** Progress lines; silent when absent. */
   log?: (line: string) => void;
+  /** Profile the dispatcher (V8's --cpu-prof) and log where its CPU went. */
+  cpuProfile?: boolean;
 }
 
 export interface DispatchBenchResult {
@@ -89,6 +97,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
   const durationSeconds = options.durationSeconds ?? 5;
   const log = options.log ?? (() => {});
   const deliveryCount = eventCount * destinationCount;
+  const profileDirectory = options.cpuProfile ? await mkdtemp(join(tmpdir(), 'leadrelay-dispatcher-profile-')) : undefined;
 
   const receiver = new ArrivalReceiver();
   await receiver.start();
@@ -138,6 +147,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
         ALLOW_VOLATILE_REDIS: 'true',
       },
       port,
+      profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [],
     );
     let firstArrivalMs = 0;
     const firstArrival = new Promise<void>((resolve) => {
@@ -178,6 +188,9 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     );
     await dispatcher.stop();
     dispatcher = undefined;
+    if (profileDirectory) {
+      for (const line of formatCpuProfileSummary('dispatcher', await summarizeCpuProfiles(profileDirectory))) log(line);
+    }
 
     log(`raw undici POSTs for ${durationSeconds} s...`);
     const raw = await measureUndiciPostLimit({ receiverUrl: receiver.url, durationSeconds, inFlight: concurrency });
@@ -200,6 +213,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     };
   } finally {
     await dispatcher?.stop();
+    if (profileDirectory) await rm(profileDirectory, { recursive: true, force: true });
     await sql.end().catch(() => undefined);
     await queues.close();
     redis.disconnect();
@@ -290,12 +304,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       concurrency: { type: 'string', default: '200' },
       'destination-max-concurrency': { type: 'string', default: '1000' },
       'duration-seconds': { type: 'string', default: '5' },
+      'cpu-profile': { type: 'boolean', default: false },
     },
   });
   const result = await runDispatchBench({
     events: Number(values.events),
     destinations: Number(values.destinations),
     eventsPerJob: Number(values['events-per-job']),
+    cpuProfile: values['cpu-profile'],
     concurrency: Number(values.concurrency),
     destinationMaxConcurrency: Number(values['destination-max-concurrency']),
     durationSeconds: Number(values['duration-seconds']),

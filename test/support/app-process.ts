@@ -16,6 +16,8 @@ export class AppProcess {
     readonly env: Record<string, string>,
     /** The port its /readyz answers on. */
     readonly healthPort: number,
+    /** Node flags beyond the apps' own, e.g. the bench's `--cpu-prof` (which NODE_OPTIONS may not carry). */
+    readonly extraNodeFlags: readonly string[] = [],
   ) {}
 
   /** The child's process id once started (e.g. to read its memory from /proc); undefined before. */
@@ -25,7 +27,7 @@ export class AppProcess {
 
   async start({ timeoutMs = 60_000 } = {}): Promise<void> {
     const { args, cwd } = appCommand(this.name);
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, [...this.extraNodeFlags, ...args], {
       cwd,
       env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
