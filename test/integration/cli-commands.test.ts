@@ -367,4 +367,30 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
       expect((await cli(['leads', command])).code).toBe(2);
     }
   });
+
+  it('erases a person, waiting for the erasure and printing what it removed', async () => {
+    const partner = await cliJson<{ apiKey: string }>(['partners', 'create', '--name', 'Forgetful', '--slug', 'forgetful', '--profile', 'canonical']);
+    const submitted = await fetch(`${system.intakeUrl}/v1/leads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada.forgotten@example.com', firstName: 'Ada', consent: { text: 'yes' } }),
+    });
+    expect(submitted.status).toBe(202);
+    const leadId = ((await submitted.json()) as { results: { leadId: string }[] }).results[0]!.leadId;
+    await waitFor(async () => (await cli(['leads', 'show', leadId, '--json'])).code === 0, { description: 'the lead to be stored' });
+
+    const erased = await cli(['leads', 'erase', '--email', 'Ada.Forgotten@example.com', '--reason', 'DSR-7']);
+    expect(erased, erased.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(erased.stdout).toMatch(/status\s+completed/);
+    expect(erased.stdout).toContain(leadId);
+    expect(erased.stdout).toMatch(/^leads\s+1$/m);
+    expect(erased.stdout).toMatch(/^consents\s+1$/m);
+    const shown = await cli(['leads', 'show', leadId]);
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toMatch(/was erased at .*\(410 erased\)/);
+    // Names nobody: the API's 400, one line.
+    const nobody = await cli(['leads', 'erase', '--reason', 'DSR-8']);
+    expect(nobody.code).toBe(1);
+    expect((await cli(['leads', 'erase', '--email', 'x@example.com'])).code).toBe(2);
+  });
 });

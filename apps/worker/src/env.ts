@@ -85,6 +85,8 @@ export const WorkerEnvSchema = z.object({
   RETENTION_SWEEP_INTERVAL: durationMsFromEnv.default(600_000),
   /** Rows (or Redis jobs) the sweep changes per statement: each statement is a short transaction. */
   RETENTION_BATCH_SIZE: z.coerce.number().int().positive().max(10_000).default(1_000),
+  /** How often the worker looks for erasures to carry out (POST /v1/erasures records them). */
+  ERASURE_POLL_INTERVAL: durationMsFromEnv.default(1_000),
   /** Port of the worker's own /healthz, /readyz and /metrics (0 picks a free one). */
   WORKER_HEALTH_PORT: portFromEnv.default(3002),
 });

@@ -10,6 +10,7 @@ import { StatsCollector } from '../services/stats-collector.ts';
 import { SecretReencrypter } from '../services/secret-reencrypter.ts';
 import { OperatorRegistry } from '../services/operator-registry.ts';
 import { SubscriberRegistry } from '../services/subscriber-registry.ts';
+import { ErasureRegistry } from '../services/erasure-registry.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,6 +25,7 @@ declare module 'fastify' {
     secretReencrypter: SecretReencrypter;
     operatorRegistry: OperatorRegistry;
     subscriberRegistry: SubscriberRegistry;
+    erasureRegistry: ErasureRegistry;
   }
 }
 
@@ -45,6 +47,7 @@ export default fp(
     app.decorate('secretReencrypter', new SecretReencrypter(app.db, app.secretBox));
     app.decorate('operatorRegistry', new OperatorRegistry(app.db));
     app.decorate('subscriberRegistry', new SubscriberRegistry(app.db, deliveryReplayer));
+    app.decorate('erasureRegistry', new ErasureRegistry(app.db));
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );
