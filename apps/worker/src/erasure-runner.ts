@@ -1,12 +1,13 @@
 import type { Job, Queue } from 'bullmq';
-import { Prisma, addErasureCounts, withTransaction, type DatabaseClient, type ErasureCounts, type TransactionClient } from '@leadrelay/db';
-import { identityKeys } from '@leadrelay/lead';
+import { Prisma, addErasureCounts, recordSuppressions, withTransaction, type DatabaseClient, type ErasureCounts, type TransactionClient } from '@leadrelay/db';
+import { identityKeys, suppressionHashes } from '@leadrelay/lead';
 import { jobCatalog } from '@leadrelay/queue';
 import { holdErasureFenceExclusiveSql } from './erasure-fence.ts';
 import type { IdentityClaimKeeper } from './identity-claim-keeper.ts';
 import { scalarLeadColumns } from './lead-fields.ts';
 import { stubRawSubmissions } from './raw-submission-stub.ts';
 import type { SweepLock } from './retention-sweeper.ts';
+import type { SuppressionListKeeper } from './suppression-list-keeper.ts';
 import { ErasureNotFinishedError } from './erasure-not-finished-error.ts';
 
 /** The last error of a delivery an erasure stopped before it was made. */
@@ -18,6 +19,10 @@ export interface ErasureRunnerOptions {
   lock: SweepLock;
   /** Removes the person's identity claims from Redis. */
   claims: IdentityClaimKeeper;
+  /** Puts the erasure's suppression hashes in intake's Redis copy. */
+  suppressions: SuppressionListKeeper;
+  /** SUPPRESSION_HASH_KEY. */
+  suppressionHashKey: string;
   /** The leads queue: its jobs carry submissions, personal data included. */
   leadsQueue: Queue;
   /** Jobs read per round trip while looking through the leads queue. */
@@ -46,9 +51,10 @@ const jobStates = ['waiting', 'delayed', 'prioritized', 'waiting-children', 'fai
  * the erasure's counts as it commits (a Redis step killed between its removal and its count
  * under-counts what it removed; nothing is left behind):
  *
- * 1. resolve: the person's leads (by email, phone, or the partner's external id) and identity
- *    keys are recorded, before any of them is removed;
- * 2. Redis: the identity claims go, and every leads-queue job carrying the person is removed, or
+ * 1. resolve: the suppression hashes of the person's emails and phones are recorded (from then on
+ *    the worker stores nothing of them), and their leads (by email, phone, or the partner's
+ *    external id) and identity keys, before any of them is removed;
+ * 2. Redis: the suppression hashes go into intake's copy, the identity claims go, and every leads-queue job carrying the person is removed, or
  *    rewritten without their submissions when it carries others too;
  * 3. PostgreSQL, in one transaction behind the erasure fence (see erasure-fence.ts): the leads are
  *    looked for again (one a persist transaction committed since step 1 is added) and become
@@ -103,6 +109,8 @@ export class ErasureRunner {
     return withTransaction(this.#options.db, async (tx) => {
       const erasure = await tx.erasure.findUniqueOrThrow({ where: { id: erasureId } });
       const found = await this.#findLeads(tx, erasure);
+      // First of all: from its commit on, no persist transaction stores the person again.
+      await recordSuppressions(tx, found.suppressionHashes, 'erasure', erasureId);
       return tx.erasure.update({
         where: { id: erasureId },
         data: { status: 'running', resolvedAt: new Date(), leadIds: found.leadIds, identityKeys: found.identityKeys, counts: addErasureCounts(erasure.counts) },
@@ -111,22 +119,23 @@ export class ErasureRunner {
   }
 
   /** The person's leads and identity keys, with those already recorded in `known`. */
-  async #findLeads(tx: TransactionClient, known: ErasureTarget): Promise<{ leadIds: string[]; identityKeys: string[] }> {
+  async #findLeads(tx: TransactionClient, known: ErasureTarget): Promise<{ leadIds: string[]; identityKeys: string[]; suppressionHashes: string[] }> {
     const leads = await tx.$queryRaw<{ id: string; email: string | null; phone: string | null }[]>`
       SELECT id::text AS id, email, phone FROM leads
       WHERE email = ${known.email} OR phone = ${known.phone}
          OR id IN (SELECT lead_id FROM external_ids WHERE partner_id = ${known.partnerId}::uuid AND external_id = ${known.externalId})`;
-    const keys = [
-      ...identityKeys({ email: known.email ?? undefined, phone: known.phone ?? undefined }),
-      ...leads.flatMap((lead) => identityKeys({ email: lead.email ?? undefined, phone: lead.phone ?? undefined })),
-    ];
+    // The request's email and phone, and those of every lead found (a lead found by phone may hold another email).
+    const people = [known, ...leads].map((person) => ({ email: person.email ?? undefined, phone: person.phone ?? undefined }));
     return {
       leadIds: [...new Set([...known.leadIds, ...leads.map((lead) => lead.id)])],
-      identityKeys: [...new Set([...known.identityKeys, ...keys])],
+      identityKeys: [...new Set([...known.identityKeys, ...people.flatMap((person) => identityKeys(person))])],
+      suppressionHashes: people.flatMap((person) => suppressionHashes(person, this.#options.suppressionHashKey)),
     };
   }
 
   async #eraseFromRedis(target: ErasureTarget): Promise<void> {
+    const recorded = await this.#options.db.suppression.findMany({ where: { erasureId: target.id }, select: { hash: true } });
+    await this.#options.suppressions.publish(recorded.map((row) => row.hash));
     const redisKeys = await this.#options.claims.release(target.identityKeys);
     const { rewritten, held } = await this.#eraseFromJobs(target);
     await this.#addCounts(target.id, { redisKeys, queuedJobs: rewritten });
@@ -182,6 +191,7 @@ export class ErasureRunner {
         // Waits for the persist transactions under way: a lead one of them commits is found below.
         await tx.$queryRaw(holdErasureFenceExclusiveSql);
         const found = await this.#findLeads(tx, target);
+        await recordSuppressions(tx, found.suppressionHashes, 'erasure', target.id);
         const ids = found.leadIds;
         const now = new Date();
         const aliasIds = (await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM lead_aliases WHERE lead_id = ANY(${ids}::uuid[])`).map((row) => row.id);

@@ -25,6 +25,7 @@ import { PersistPipeline } from './persist-pipeline.ts';
 import { RetentionSweeper } from './retention-sweeper.ts';
 import { ErasureNotFinishedError } from './erasure-not-finished-error.ts';
 import { ErasureRunner } from './erasure-runner.ts';
+import { SuppressionListKeeper } from './suppression-list-keeper.ts';
 import { createLeadsWorker, type LeadJobResult } from './leads-worker.ts';
 import { WriteLanes } from './write-lanes.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
@@ -53,7 +54,11 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   });
   // Erasure releases claims even where the worker does not restore or repair them.
   const claims = config.IDENTITY_CLAIMS_RESTORE ? identityClaims : undefined;
-  const persister = new LeadPersister({ db, maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER });
+  const persister = new LeadPersister({
+    db,
+    maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER,
+    suppressionHashKey: config.SUPPRESSION_HASH_KEY,
+  });
   const pendingSweeper = new PendingActivitiesSweeper({ db, ttlMs: config.WORKER_PENDING_ACTIVITIES_TTL, onExpired: recordPendingActivitiesExpired });
   // Its own connection (not the pool's) holds the lock while this instance sweeps.
   const retentionLock = new SessionAdvisoryLock({
@@ -77,9 +82,12 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     name: `${config.QUEUE_PREFIX}:erasures`,
     applicationName: 'leadrelay-worker-erasures',
   });
+  const suppressions = new SuppressionListKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX });
   const erasureRunner = new ErasureRunner({
     db,
     lock: erasureLock,
+    suppressions,
+    suppressionHashKey: config.SUPPRESSION_HASH_KEY,
     claims: identityClaims,
     leadsQueue: queues.queue(queueNames.leads),
     // Ids and counts only: what was removed is personal data.
@@ -166,6 +174,12 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     }
   });
   const checkClaims = singleFlight(async () => {
+    try {
+      const reloaded = await suppressions.restoreIfLost();
+      if (reloaded !== undefined) logger.info({ reloaded }, "suppression list reloaded into intake's Redis copy");
+    } catch (error) {
+      logger.warn({ err: error }, 'the suppression list could not be reloaded into Redis; retrying on the next check');
+    }
     if (!claims) return;
     try {
       const restored = await claims.restoreIfLost();

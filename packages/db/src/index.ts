@@ -19,3 +19,4 @@ export * from './generated/prisma/enums.ts';
 export type * from './generated/prisma/models.ts';
 export { addErasureCounts, erasureCountKinds } from './erasure-counts.ts';
 export type { ErasureCountKind, ErasureCounts } from './erasure-counts.ts';
+export { recordSuppressions } from './suppression-rows.ts';

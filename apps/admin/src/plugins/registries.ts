@@ -11,6 +11,7 @@ import { SecretReencrypter } from '../services/secret-reencrypter.ts';
 import { OperatorRegistry } from '../services/operator-registry.ts';
 import { SubscriberRegistry } from '../services/subscriber-registry.ts';
 import { ErasureRegistry } from '../services/erasure-registry.ts';
+import { SuppressionRegistry } from '../services/suppression-registry.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,7 @@ declare module 'fastify' {
     operatorRegistry: OperatorRegistry;
     subscriberRegistry: SubscriberRegistry;
     erasureRegistry: ErasureRegistry;
+    suppressionRegistry: SuppressionRegistry;
   }
 }
 
@@ -48,6 +50,16 @@ export default fp(
     app.decorate('operatorRegistry', new OperatorRegistry(app.db));
     app.decorate('subscriberRegistry', new SubscriberRegistry(app.db, deliveryReplayer));
     app.decorate('erasureRegistry', new ErasureRegistry(app.db));
+    app.decorate(
+      'suppressionRegistry',
+      new SuppressionRegistry({
+        db: app.db,
+        redis: app.redis,
+        hashKey: app.adminConfig.SUPPRESSION_HASH_KEY,
+        queuePrefix: app.adminConfig.QUEUE_PREFIX,
+        log: app.log,
+      }),
+    );
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );
