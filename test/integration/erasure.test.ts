@@ -49,12 +49,43 @@ class EchoingReceiver {
   }
 }
 
+/** A CRM that holds every request until told to answer, then answers 500 echoing the lead's email. */
+class HoldingReceiver {
+  #server: Server | undefined;
+  #held: { email: string; answer: () => void }[] = [];
+  url = '';
+  get heldCount(): number {
+    return this.#held.length;
+  }
+  async start(): Promise<void> {
+    this.#server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const email = /"email":"([^"]*)"/.exec(Buffer.concat(chunks).toString())?.[1] ?? '';
+        this.#held.push({ email, answer: () => response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ failed: email })) });
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as { port: number }).port}/hook`;
+  }
+  answerAll(): void {
+    for (const held of this.#held.splice(0)) held.answer();
+  }
+  async stop(): Promise<void> {
+    this.answerAll();
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}
+
 describe('erasing a person everywhere', () => {
   let system: LeadRelaySystem;
   let sql: pg.Client;
   let redis: Redis;
   let queues: QueueRegistry;
   const receiver = new EchoingReceiver();
+  const holding = new HoldingReceiver();
   let apiKey: string;
   let leadId: string;
   let erasure: Erasure;
@@ -146,6 +177,7 @@ describe('erasing a person everywhere', () => {
     redis?.disconnect();
     await system?.stop();
     await receiver.stop();
+    await holding.stop();
   });
 
   it('answers 202 and completes, counting what it removed per kind', async () => {
@@ -212,5 +244,31 @@ describe('erasing a person everywhere', () => {
     }
     expect(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM erasures')).rows[0]!.n)).toBe(erasuresBefore);
     expect(await findInPostgres(sql, ['someone.else@example.com'])).not.toEqual([]);
+  });
+
+  it('keeps a delivery stopped, and its answer unrecorded, when an attempt under way during the erasure ends after it', async () => {
+    await holding.start();
+    const destination = await adminRequest<{ id: string }>(system, 'POST', '/v1/destinations', { name: 'Slow CRM', url: holding.url });
+    expect(destination.status).toBe(201);
+    const late = await submit({ email: 'late.answer@example.com', firstName: 'Latimer' });
+    await waitFor(() => holding.heldCount === 1, { timeoutMs: 30_000, description: 'the attempt to the slow CRM under way' });
+    const asked = await adminRequest<{ id: string }>(system, 'POST', '/v1/erasures', { email: 'late.answer@example.com', reason: 'DSR-1002' });
+    await waitForCompleted(asked.body.id);
+    holding.answerAll();
+    const row = await waitFor(
+      async () =>
+        (
+          await sql.query<{ status: string; last_error: string; attempts: string; bodies: string }>(
+            `SELECT d.status, d.last_error, (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.id) AS attempts,
+                    (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.response_body IS NOT NULL) AS bodies
+             FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.lead_id = $1 AND d.destination_id = $2`,
+            [late.leadId, destination.body.id],
+          )
+        ).rows.find((found) => found.attempts === '1'),
+      { description: 'the late attempt recorded' },
+    );
+    expect(row).toMatchObject({ status: 'stopped', bodies: '0' });
+    expect(row.last_error).toMatch(/^erased/);
+    expect(await findInPostgres(sql, ['late.answer@example.com', 'Latimer'])).toEqual([]);
   });
 });

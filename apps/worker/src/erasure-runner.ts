@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { Prisma, addErasureCounts, recordSuppressions, withTransaction, type DatabaseClient, type ErasureCounts, type TransactionClient } from '@leadrelay/db';
+import { Prisma, addErasureCounts, erasedDeliveryReason, recordSuppressions, withTransaction, type DatabaseClient, type ErasureCounts, type TransactionClient } from '@leadrelay/db';
 import { identityKeys, suppressionHashes } from '@leadrelay/lead';
 import { jobCatalog } from '@leadrelay/queue';
 import { holdErasureFenceExclusiveSql } from './erasure-fence.ts';
@@ -9,9 +9,6 @@ import { stubRawSubmissions } from './raw-submission-stub.ts';
 import type { SweepLock } from './retention-sweeper.ts';
 import type { SuppressionListKeeper } from './suppression-list-keeper.ts';
 import { ErasureNotFinishedError } from './erasure-not-finished-error.ts';
-
-/** The last error of a delivery an erasure stopped before it was made. */
-export const erasedDeliveryReason = 'erased: the lead was erased (POST /v1/erasures); it is never sent';
 
 export interface ErasureRunnerOptions {
   db: DatabaseClient;

@@ -14,3 +14,10 @@ export function addErasureCounts(stored: unknown, added: Partial<ErasureCounts> 
   const base = (stored ?? {}) as Partial<ErasureCounts>;
   return Object.fromEntries(erasureCountKinds.map((kind) => [kind, (base[kind] ?? 0) + (added[kind] ?? 0)])) as ErasureCounts;
 }
+
+/**
+ * The last error of a delivery an erasure stopped before it was made (status `stopped`). The
+ * dispatcher keeps a delivery with it stopped, and records no answer for it, even when an attempt
+ * under way when the erasure ran ends afterwards.
+ */
+export const erasedDeliveryReason = 'erased: the lead was erased (POST /v1/erasures); it is never sent';
