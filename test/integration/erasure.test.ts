@@ -28,32 +28,15 @@ const person = {
 // Everything a search must not find once the person is erased: the names are rare enough to find nothing else.
 const needles = [person.normalizedEmail, person.e164, '4155550199', person.firstName, person.lastName];
 
-/** A CRM that answers like many do: echoing the lead it stored, personal data included. */
+/**
+ * A CRM that answers like many do, echoing the lead's email: at once with 200 (`answer`), or only
+ * when told to (`answerAll`), with 500 (`hold`).
+ */
 class EchoingReceiver {
   #server: Server | undefined;
+  #held: (() => void)[] = [];
   url = '';
-  async start(): Promise<void> {
-    this.#server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const email = /"email":"([^"]*)"/.exec(Buffer.concat(chunks).toString())?.[1] ?? '';
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: email }));
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as { port: number }).port}/hook`;
-  }
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-  }
-}
-
-/** A CRM that holds every request until told to answer, then answers 500 echoing the lead's email. */
-class HoldingReceiver {
-  #server: Server | undefined;
-  #held: { email: string; answer: () => void }[] = [];
-  url = '';
+  constructor(private readonly mode: 'answer' | 'hold') {}
   get heldCount(): number {
     return this.#held.length;
   }
@@ -63,14 +46,17 @@ class HoldingReceiver {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const email = /"email":"([^"]*)"/.exec(Buffer.concat(chunks).toString())?.[1] ?? '';
-        this.#held.push({ email, answer: () => response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ failed: email })) });
+        const status = this.mode === 'answer' ? 200 : 500;
+        const answer = () => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ lead: email }));
+        if (this.mode === 'answer') answer();
+        else this.#held.push(answer);
       });
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as { port: number }).port}/hook`;
   }
   answerAll(): void {
-    for (const held of this.#held.splice(0)) held.answer();
+    for (const answer of this.#held.splice(0)) answer();
   }
   async stop(): Promise<void> {
     this.answerAll();
@@ -84,8 +70,8 @@ describe('erasing a person everywhere', () => {
   let sql: pg.Client;
   let redis: Redis;
   let queues: QueueRegistry;
-  const receiver = new EchoingReceiver();
-  const holding = new HoldingReceiver();
+  const receiver = new EchoingReceiver('answer');
+  const holding = new EchoingReceiver('hold');
   let apiKey: string;
   let leadId: string;
   let erasure: Erasure;
