@@ -105,6 +105,7 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
       WorkerEnvSchema.parse({
         NODE_ENV: 'production',
         SECRET_ENCRYPTION_KEY: 'bench-only-secret-encryption-key-0123456789',
+        SUPPRESSION_HASH_KEY: 'bench-only-suppression-hash-key-0123456789',
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl,
         QUEUE_PREFIX: queuePrefix,

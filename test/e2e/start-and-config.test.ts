@@ -120,6 +120,7 @@ describe('starting LeadRelay', () => {
         REDIS_URL: volatileRedis.url,
         SECRET_ENCRYPTION_KEY: 'e2e-only-secret-encryption-key-0123456789',
         ADMIN_TOKEN: 'e2e-only-admin-token-0123456789',
+        SUPPRESSION_HASH_KEY: 'e2e-only-suppression-hash-key-0123456789',
       };
       const apps = ['intake', 'worker', 'dispatcher', 'admin'];
       const refused = await Promise.all(apps.map((app) => run(`apps/${app}/src/server.ts`, production).finished));

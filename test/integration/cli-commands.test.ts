@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -56,7 +56,7 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
   it('has --help on every command, with the environment and exit codes at the top', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const text of ['partners', 'destinations', 'subscribers', 'leads', 'deliveries', 'secrets', 'operators', 'audit-log', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
+    for (const text of ['partners', 'destinations', 'subscribers', 'leads', 'deliveries', 'secrets', 'operators', 'audit-log', 'suppressions', 'LEADRELAY_ADMIN_URL', 'ADMIN_TOKEN', 'Exit codes', '--json']) {
       expect(top.stdout).toContain(text);
     }
     const commands = [
@@ -366,5 +366,45 @@ describe('the leadrelay CLI, run as a real process against the admin API', () =>
       expect(unknown.stderr).toMatch(/^error: no lead .*\(404 not_found\)\n$/);
       expect((await cli(['leads', command])).code).toBe(2);
     }
+  });
+
+  it('erases a person, waiting for the erasure and printing what it removed', async () => {
+    const partner = await cliJson<{ apiKey: string }>(['partners', 'create', '--name', 'Forgetful', '--slug', 'forgetful', '--profile', 'canonical']);
+    const submitted = await fetch(`${system.intakeUrl}/v1/leads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada.forgotten@example.com', firstName: 'Ada', consent: { text: 'yes' } }),
+    });
+    expect(submitted.status).toBe(202);
+    const leadId = ((await submitted.json()) as { results: { leadId: string }[] }).results[0]!.leadId;
+    await waitFor(async () => (await cli(['leads', 'show', leadId, '--json'])).code === 0, { description: 'the lead to be stored' });
+
+    const erased = await cli(['leads', 'erase', '--email', 'Ada.Forgotten@example.com', '--reason', 'DSR-7']);
+    expect(erased, erased.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(erased.stdout).toMatch(/status\s+completed/);
+    expect(erased.stdout).toContain(leadId);
+    expect(erased.stdout).toMatch(/^leads\s+1$/m);
+    expect(erased.stdout).toMatch(/^consents\s+1$/m);
+    const shown = await cli(['leads', 'show', leadId]);
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toMatch(/was erased at .*\(410 erased\)/);
+    // The erasure keeps the person out: the suppression list says so.
+    expect(await cliJson(['suppressions', 'check', '--email', 'ada.forgotten@example.com'])).toEqual({ suppressed: true, email: true, phone: null });
+    const directory = await mkdtemp(join(tmpdir(), 'leadrelay-suppressions-'));
+    try {
+      const file = join(directory, 'do-not-contact.txt');
+      await writeFile(file, 'no.calls@example.com\n\n+1 415 555 0188\n');
+      const imported = await cli(['suppressions', 'import', file]);
+      expect(imported).toMatchObject({ code: 0, stderr: '', stdout: 'Added 2, 0 already suppressed.\n' });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+    expect(await cliJson(['suppressions', 'check', '--phone', '4155550188'])).toMatchObject({ suppressed: true });
+    expect(await cli(['suppressions', 'lift', '--phone', '4155550188'])).toMatchObject({ code: 0, stdout: 'Lifted 1.\n' });
+    expect(await cliJson(['suppressions', 'check', '--phone', '4155550188'])).toMatchObject({ suppressed: false });
+    // Names nobody: the API's 400, one line.
+    const nobody = await cli(['leads', 'erase', '--reason', 'DSR-8']);
+    expect(nobody.code).toBe(1);
+    expect((await cli(['leads', 'erase', '--email', 'x@example.com'])).code).toBe(2);
   });
 });

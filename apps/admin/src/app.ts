@@ -18,6 +18,8 @@ import secretsRoutes from './routes/v1/secrets/index.ts';
 import operatorsRoutes from './routes/v1/operators/index.ts';
 import auditLogRoutes from './routes/v1/audit-log/index.ts';
 import subscribersRoutes from './routes/v1/subscribers/index.ts';
+import erasuresRoutes from './routes/v1/erasures/index.ts';
+import suppressionsRoutes from './routes/v1/suppressions/index.ts';
 import metricsRoutes from './routes/metrics/index.ts';
 
 export interface BuildAdminAppOptions {
@@ -56,6 +58,8 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(secretsRoutes, { prefix: '/v1/secrets' });
   await app.register(operatorsRoutes, { prefix: '/v1/operators' });
   await app.register(auditLogRoutes, { prefix: '/v1/audit-log' });
+  await app.register(erasuresRoutes, { prefix: '/v1/erasures' });
+  await app.register(suppressionsRoutes, { prefix: '/v1/suppressions' });
   await app.register(metricsRoutes, { prefix: '/metrics' });
   return app;
 }

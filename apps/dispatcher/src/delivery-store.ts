@@ -1,4 +1,4 @@
-import { Prisma, runStatement, type DatabaseClient } from '@leadrelay/db';
+import { Prisma, erasedDeliveryReason, runStatement, type DatabaseClient } from '@leadrelay/db';
 import type { LeadDocument } from '@leadrelay/lead';
 import { MicroBatcher } from '@leadrelay/group-commit';
 
@@ -183,19 +183,27 @@ export class DeliveryStore {
           delivery_id uuid, status text, started_at timestamp(3), duration_ms int, status_code int,
           error text, response_body text, last_error text, next_attempt_at timestamp(3))
       ), updated AS (
+        -- A delivery an erasure stopped while this attempt was under way stays stopped unless the
+        -- attempt delivered it (then it was made: delivered), and every attempt of an erased lead
+        -- is recorded without the answer, which may echo the person.
         UPDATE deliveries d
-        SET status = i.status::"DeliveryStatus", attempt_count = d.attempt_count + 1, next_attempt_at = i.next_attempt_at,
-            last_error = i.last_error, updated_at = ${writtenAt}::timestamp(3),
+        SET status = CASE WHEN d.last_error = ${erasedDeliveryReason} AND i.status <> 'delivered' THEN d.status ELSE i.status::"DeliveryStatus" END,
+            attempt_count = d.attempt_count + 1,
+            next_attempt_at = CASE WHEN d.last_error = ${erasedDeliveryReason} THEN NULL ELSE i.next_attempt_at END,
+            last_error = CASE WHEN d.last_error = ${erasedDeliveryReason} AND i.status <> 'delivered' THEN d.last_error ELSE i.last_error END,
+            updated_at = ${writtenAt}::timestamp(3),
             delivered_at = CASE WHEN i.status = 'delivered' THEN ${writtenAt}::timestamp(3) ELSE NULL END
         FROM input i
         WHERE d.id = i.delivery_id
-        RETURNING d.id, d.attempt_count, d.destination_id, i.status
+        RETURNING d.id, d.attempt_count, d.destination_id, i.status,
+          EXISTS (SELECT 1 FROM events e JOIN leads l ON l.id = e.lead_id WHERE e.id = d.event_id AND l.erased_at IS NOT NULL) AS erased
       ), streak_ended AS (
         UPDATE destinations SET failing_since = NULL
         WHERE id IN (SELECT destination_id FROM updated WHERE status = 'delivered') AND failing_since IS NOT NULL
       )
       INSERT INTO delivery_attempts (id, delivery_id, number, started_at, duration_ms, status_code, error, response_body, next_attempt_at)
-      SELECT gen_random_uuid(), u.id, u.attempt_count, i.started_at, i.duration_ms, i.status_code, i.error, i.response_body, i.next_attempt_at
+      SELECT gen_random_uuid(), u.id, u.attempt_count, i.started_at, i.duration_ms, i.status_code, i.error,
+        CASE WHEN u.erased THEN NULL ELSE i.response_body END, CASE WHEN u.erased THEN NULL ELSE i.next_attempt_at END
       FROM updated u JOIN input i ON i.delivery_id = u.id`,
     );
     return records.map(() => undefined);

@@ -4,7 +4,10 @@ import {
   durationMsFromEnv,
   loadEnv,
   portFromEnv,
+  refineProductionSecrets,
   secretEncryptionKeysOf,
+  suppressionHashKeyOf,
+  suppressionHashKeyShape,
 } from '@leadrelay/config';
 import { defaultHttpConnectionLimits } from '@leadrelay/http-kit';
 
@@ -13,6 +16,7 @@ const positiveDurationMs = durationMsFromEnv.refine((ms) => ms > 0, 'must be lon
 export const IntakeEnvSchema = z
   .object({
     ...commonEnvShape,
+    ...suppressionHashKeyShape,
     INTAKE_PORT: portFromEnv.default(3000),
     INTAKE_HOST: z.string().default('0.0.0.0'),
     /**
@@ -46,12 +50,13 @@ export const IntakeEnvSchema = z
     DEFAULT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
   })
   .superRefine((env, ctx) => {
+    refineProductionSecrets(env, ctx, ['SUPPRESSION_HASH_KEY']);
     // Node refuses a headers timeout longer than the request timeout (the headers are part of it).
     if (env.INTAKE_HEADERS_TIMEOUT > env.INTAKE_REQUEST_TIMEOUT) {
       ctx.addIssue({ code: 'custom', path: ['INTAKE_HEADERS_TIMEOUT'], message: 'must not be longer than INTAKE_REQUEST_TIMEOUT' });
     }
   })
-  .transform((env, ctx) => ({ ...env, SECRET_ENCRYPTION_KEYS: secretEncryptionKeysOf(env, ctx) }));
+  .transform((env, ctx) => ({ ...env, SECRET_ENCRYPTION_KEYS: secretEncryptionKeysOf(env, ctx), SUPPRESSION_HASH_KEY: suppressionHashKeyOf(env) }));
 
 export type IntakeEnv = z.output<typeof IntakeEnvSchema>;
 

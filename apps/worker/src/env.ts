@@ -1,8 +1,20 @@
 import { z } from 'zod';
-import { booleanFromEnv, commonEnvShape, durationMsFromEnv, durationOrOffMsFromEnv, loadEnv, portFromEnv } from '@leadrelay/config';
+import {
+  booleanFromEnv,
+  commonEnvShape,
+  durationMsFromEnv,
+  durationOrOffMsFromEnv,
+  loadEnv,
+  portFromEnv,
+  refineProductionSecrets,
+  suppressionHashKeyOf,
+  suppressionHashKeyShape,
+} from '@leadrelay/config';
 
-export const WorkerEnvSchema = z.object({
+export const WorkerEnvSchema = z
+  .object({
   ...commonEnvShape,
+  ...suppressionHashKeyShape,
   /**
    * Jobs one worker process holds at once, at most. Most of them only wait for their batch: one
    * batch is written while the previous one is published and the next one collects, so keep it at
@@ -85,9 +97,13 @@ export const WorkerEnvSchema = z.object({
   RETENTION_SWEEP_INTERVAL: durationMsFromEnv.default(600_000),
   /** Rows (or Redis jobs) the sweep changes per statement: each statement is a short transaction. */
   RETENTION_BATCH_SIZE: z.coerce.number().int().positive().max(10_000).default(1_000),
+  /** How often the worker looks for erasures to carry out (POST /v1/erasures records them). */
+  ERASURE_POLL_INTERVAL: durationMsFromEnv.default(1_000),
   /** Port of the worker's own /healthz, /readyz and /metrics (0 picks a free one). */
   WORKER_HEALTH_PORT: portFromEnv.default(3002),
-});
+})
+  .superRefine((env, ctx) => refineProductionSecrets(env, ctx, ['SUPPRESSION_HASH_KEY']))
+  .transform((env) => ({ ...env, SUPPRESSION_HASH_KEY: suppressionHashKeyOf(env) }));
 
 export type WorkerEnv = z.output<typeof WorkerEnvSchema>;
 

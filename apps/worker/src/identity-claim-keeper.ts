@@ -92,6 +92,25 @@ export class IdentityClaimKeeper {
   }
 
   /**
+   * Removes the claims of erased leads, so intake no longer answers with their ids. Returns how
+   * many claims were removed; a second run finds none.
+   */
+  async release(identityKeys: readonly string[]): Promise<number> {
+    if (identityKeys.length === 0) return 0;
+    const pipeline = this.#redis.pipeline();
+    for (const identityKey of identityKeys) {
+      const slot = this.#layout.slotOf(identityKey);
+      pipeline.hdel(slot.key, slot.field);
+    }
+    let removed = 0;
+    for (const [error, reply] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      removed += Number(reply);
+    }
+    return removed;
+  }
+
+  /**
    * Restores every stored lead's claims when Redis has lost them (no marker); one worker does
    * it at a time. Returns how many claims it put back, or undefined when nothing had to be done.
    */

@@ -1,4 +1,5 @@
 import { Prisma, withStatementTransaction, type DatabaseClient, type StatementTransaction } from '@leadrelay/db';
+import { suppressionHashes } from '@leadrelay/lead';
 import { AppendActivitiesPayload } from '@leadrelay/queue';
 import { ConcurrentWriteError } from './concurrent-write-error.ts';
 import { classifyDatabaseError } from './database-error.ts';
@@ -18,6 +19,7 @@ import {
 } from './persist-rows.ts';
 import { columnArraySql, insertRowsSql, quoteIdentifier, type Table } from './persist-tables.ts';
 import { scalarLeadColumns } from './lead-fields.ts';
+import { holdErasureFenceSharedSql } from './erasure-fence.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 export interface LeadPersisterOptions {
@@ -31,6 +33,8 @@ export interface LeadPersisterOptions {
    * its new ones are dropped. About: batches written at once each count before inserting.
    */
   maxPendingPerPartner?: number;
+  /** SUPPRESSION_HASH_KEY: a submission of a suppressed person is dropped, nothing of it stored. */
+  suppressionHashKey: string;
 }
 
 export interface PersistResult {
@@ -72,9 +76,11 @@ export class LeadPersister {
   readonly #maxConflictRetries: number;
   readonly #transactionTimeoutMs: number;
   readonly #maxPendingPerPartner: number;
+  readonly #suppressionHashKey: string;
 
-  constructor({ db, maxConflictRetries = 3, transactionTimeoutMs = 30_000, maxPendingPerPartner = 10_000 }: LeadPersisterOptions) {
+  constructor({ db, maxConflictRetries = 3, transactionTimeoutMs = 30_000, maxPendingPerPartner = 10_000, suppressionHashKey }: LeadPersisterOptions) {
     this.#db = db;
+    this.#suppressionHashKey = suppressionHashKey;
     this.#maxConflictRetries = maxConflictRetries;
     this.#transactionTimeoutMs = transactionTimeoutMs;
     this.#maxPendingPerPartner = maxPendingPerPartner;
@@ -93,9 +99,11 @@ export class LeadPersister {
     }
   }
 
-  async #persistOnce(tx: StatementTransaction, submissions: readonly Submission[]): Promise<PersistResult> {
+  async #persistOnce(tx: StatementTransaction, allSubmissions: readonly Submission[]): Promise<PersistResult> {
     const now = new Date();
     const startedAt = performance.now();
+    const refusals = await this.#erasureRefusals(tx, allSubmissions);
+    const submissions = refusals.size === 0 ? allSubmissions : allSubmissions.filter((_, index) => !refusals.has(index));
     const stored = await this.#readStoredState(tx, submissions);
     const readAt = performance.now();
     const plan = new LeadBatchPlan(submissions, stored, { now });
@@ -103,14 +111,47 @@ export class LeadPersister {
     if (plan.writes.pendingInserts.length > 0) await this.#checkPendingLeadsStillMissing(tx, plan.writes.pendingInserts.map((row) => row.leadId));
     const plannedAt = performance.now();
     await this.#write(tx, plan.writes);
+    let planned = 0;
     return {
-      outcomes: plan.outcomes,
+      outcomes: allSubmissions.map((submission, index): SubmissionOutcome => {
+        const refusal = refusals.get(index);
+        if (refusal === undefined) return plan.outcomes[planned++]!;
+        return { status: 'dropped', leadId: submission.payload.leadId, reason: refusal, personRemoved: true };
+      }),
       eventIdsToEnqueue: plan.eventIdsToEnqueue,
       claimRepairs: plan.claimRepairs,
       droppedPending,
       refusedChanges: plan.refusedChanges,
       phasesMs: { read: Math.round(readAt - startedAt), plan: Math.round(plannedAt - readAt), write: Math.round(performance.now() - plannedAt) },
     };
+  }
+
+  /**
+   * The submissions of erased or suppressed people, by index, with why: a lead whose email or
+   * phone is on the suppression list, or any submission naming an erased lead (or an alias of
+   * one). Read after taking the erasure fence shared: an erasure that started looking for the
+   * person's leads has committed, so its suppression is seen here (see erasure-fence.ts).
+   */
+  async #erasureRefusals(tx: StatementTransaction, submissions: readonly Submission[]): Promise<Map<number, string>> {
+    await tx.query(holdErasureFenceSharedSql);
+    const hashesByIndex = submissions.map((submission) =>
+      submission.kind === 'persist-lead' ? suppressionHashes(submission.payload.lead, this.#suppressionHashKey) : [],
+    );
+    const leadIds = unique(submissions.map((submission) => submission.payload.leadId));
+    const rows = await tx.query<{ kind: 'hash' | 'lead'; value: string }>(Prisma.sql`
+      SELECT 'hash' AS kind, hash AS value FROM suppressions WHERE hash = ANY(${unique(hashesByIndex.flat())}::text[])
+      UNION ALL SELECT 'lead', id::text FROM leads WHERE id = ANY(${leadIds}::uuid[]) AND erased_at IS NOT NULL
+      UNION ALL SELECT 'lead', alias.id::text FROM lead_aliases AS alias JOIN leads AS lead ON lead.id = alias.lead_id
+        WHERE alias.id = ANY(${leadIds}::uuid[]) AND lead.erased_at IS NOT NULL`);
+    const refusals = new Map<number, string>();
+    if (rows.length === 0) return refusals;
+    const suppressed = new Set(rows.filter((row) => row.kind === 'hash').map((row) => row.value));
+    const erased = new Set(rows.filter((row) => row.kind === 'lead').map((row) => row.value));
+    submissions.forEach((submission, index) => {
+      if (hashesByIndex[index]!.some((hash) => suppressed.has(hash))) refusals.set(index, 'suppressed: the person is on the suppression list');
+      else if (erased.has(submission.payload.leadId)) refusals.set(index, 'erased: the lead was erased');
+    });
+    return refusals;
   }
 
   /**

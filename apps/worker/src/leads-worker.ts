@@ -53,7 +53,11 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
     const outcome = await batcher.add(toSubmission(job, missingLeadRetries));
     if (outcome.status === 'deferred') throw new LeadNotStoredYetError(outcome.reason);
     if (outcome.status === 'rejected') throw new UnrecoverableError(outcome.reason);
-    if (outcome.status === 'dropped') return { leadId: outcome.leadId, outcome: 'dropped' };
+    if (outcome.status === 'dropped') {
+      // An erased or suppressed person: the completed job keeps nothing of them.
+      if (outcome.personRemoved) await job.updateData({});
+      return { leadId: outcome.leadId, outcome: 'dropped' };
+    }
     return { leadId: outcome.leadId, outcome: outcome.result };
   };
 
@@ -86,7 +90,7 @@ export function createLeadsWorker(options: LeadsWorkerOptions): Worker {
 /** What a completed job returns: its lead, or the leads of its submissions in order. */
 export type LeadJobResult =
   | { leadId: string; outcome: StoredOutcome | 'dropped' }
-  | { leads: { leadId: string; outcome: StoredOutcome }[] };
+  | { leads: { leadId: string; outcome: StoredOutcome | 'dropped' }[] };
 type StoredOutcome = Extract<SubmissionOutcome, { status: 'stored' }>['result'];
 
 /** Submissions a job carries, before it is validated: a persist-leads job's list, else one. */
@@ -125,6 +129,9 @@ async function processSubmissions(job: Job, batcher: SubmissionBatcher, missingL
   const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) throw failed.reason;
   const outcomes = settled.map((result) => (result as PromiseFulfilledResult<SubmissionOutcome | undefined>).value);
+  // An erased or suppressed person's submissions leave the job: completed or retried, it keeps nothing of them.
+  const removed = new Set(outcomes.flatMap((outcome, index) => (outcome?.status === 'dropped' && outcome.personRemoved ? [index] : [])));
+  if (removed.size > 0) await job.updateData({ ...(job.data as object), submissions: submissions.filter((_, index) => !removed.has(index)) });
   const deferred = outcomes.filter((outcome) => outcome?.status === 'deferred').length;
   if (deferred > 0) throw new LeadNotStoredYetError(`${deferred} of ${submissions.length} submissions are duplicates of leads not stored yet`);
   if (refusals.length > 0) {
@@ -132,8 +139,8 @@ async function processSubmissions(job: Job, batcher: SubmissionBatcher, missingL
   }
   return {
     leads: outcomes.map((outcome) => {
-      const stored = outcome as Extract<SubmissionOutcome, { status: 'stored' }>;
-      return { leadId: stored.leadId, outcome: stored.result };
+      const settled = outcome as Extract<SubmissionOutcome, { status: 'stored' | 'dropped' }>;
+      return { leadId: settled.leadId, outcome: settled.status === 'stored' ? settled.result : 'dropped' };
     }),
   };
 }

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { withTransaction, type DatabaseClient } from '@leadrelay/db';
-import { rawSubmissionSha256 } from '@leadrelay/lead';
 import type { RetentionKind } from '@leadrelay/observability';
+import { stubRawSubmissions } from './raw-submission-stub.ts';
 
 /** Takes and gives back the right to sweep; one holder at a time across every worker process. */
 export interface SweepLock {
@@ -102,20 +102,14 @@ export class RetentionSweeper {
     return total;
   }
 
-  /** The digest is RFC 8785 canonical JSON, which SQL cannot make: read, hash, then blank, under row locks. */
+  /** Stubs (stubRawSubmissions) the oldest submissions past their age, under row locks. */
   #sweepRawSubmissions(before: Date): Promise<number> {
     return withTransaction(this.#options.db, async (tx) => {
       const rows = await tx.$queryRaw<{ id: string; payload: unknown }[]>`
         SELECT id::text AS id, payload FROM raw_submissions
         WHERE payload IS NOT NULL AND received_at < ${before}::timestamp(3)
         ORDER BY received_at LIMIT ${this.#batchSize} FOR UPDATE SKIP LOCKED`;
-      if (rows.length === 0) return 0;
-      const ids = rows.map((row) => row.id);
-      const digests = rows.map((row) => rawSubmissionSha256(row.payload));
-      return tx.$executeRaw`
-        UPDATE raw_submissions s SET payload = NULL, payload_sha256 = v.sha256, payload_removed_at = ${new Date()}::timestamp(3)
-        FROM unnest(${ids}::uuid[], ${digests}::text[]) AS v(id, sha256)
-        WHERE s.id = v.id`;
+      return stubRawSubmissions(tx, rows);
     });
   }
 

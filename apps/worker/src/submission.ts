@@ -25,7 +25,8 @@ export interface AppendActivitiesSubmission {
  * - `dropped`: activities for a lead not stored, whose partner has as many pending as it may
  *   (WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER): nothing is written, and the job completes (the
  *   partner was answered long ago; retrying would not make room); or activities for a lead their
- *   partner may not change (another partner's, see LeadBatchPlan's #mayChange).
+ *   partner may not change (another partner's, see LeadBatchPlan's #mayChange); or a submission
+ *   of an erased or suppressed person (`personRemoved`: its job keeps nothing of it either).
  */
 export type SubmissionOutcome =
   | {
@@ -37,4 +38,4 @@ export type SubmissionOutcome =
     }
   | { status: 'deferred'; reason: string }
   | { status: 'rejected'; reason: string }
-  | { status: 'dropped'; leadId: string; reason: string };
+  | { status: 'dropped'; leadId: string; reason: string; personRemoved?: boolean };

@@ -23,13 +23,16 @@ import { OutboxRelay } from './outbox-relay.ts';
 import { PendingActivitiesSweeper } from './pending-activities-sweeper.ts';
 import { PersistPipeline } from './persist-pipeline.ts';
 import { RetentionSweeper } from './retention-sweeper.ts';
+import { ErasureNotFinishedError } from './erasure-not-finished-error.ts';
+import { ErasureRunner } from './erasure-runner.ts';
+import { SuppressionListKeeper } from './suppression-list-keeper.ts';
 import { createLeadsWorker, type LeadJobResult } from './leads-worker.ts';
 import { WriteLanes } from './write-lanes.ts';
 import type { Submission, SubmissionOutcome } from './submission.ts';
 
 /**
- * Starts the leads worker, the outbox sweeper, the pending-activities expiry, the retention sweep
- * and the identity-claims check; `stop` lets
+ * Starts the leads worker, the outbox sweeper, the pending-activities expiry, the retention sweep,
+ * the erasure runner and the identity-claims check; `stop` lets
  * in-flight jobs finish (their batches are flushed at once), then closes Redis and PostgreSQL.
  */
 export async function startWorkerService(config: WorkerEnv, logger: Logger): Promise<RunningService> {
@@ -43,15 +46,19 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker-producer' });
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX, onEnqueued: observeEnqueue });
   const relay = new OutboxRelay({ db, queues });
-  const claims = config.IDENTITY_CLAIMS_RESTORE
-    ? new IdentityClaimKeeper({
-        redis: producerConnection,
-        db,
-        keyPrefix: config.QUEUE_PREFIX,
-        layout: new IdentityClaimLayout(config.QUEUE_PREFIX, config.IDENTITY_BUCKET_BITS),
-      })
-    : undefined;
-  const persister = new LeadPersister({ db, maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER });
+  const identityClaims = new IdentityClaimKeeper({
+    redis: producerConnection,
+    db,
+    keyPrefix: config.QUEUE_PREFIX,
+    layout: new IdentityClaimLayout(config.QUEUE_PREFIX, config.IDENTITY_BUCKET_BITS),
+  });
+  // Erasure releases claims even where the worker does not restore or repair them.
+  const claims = config.IDENTITY_CLAIMS_RESTORE ? identityClaims : undefined;
+  const persister = new LeadPersister({
+    db,
+    maxPendingPerPartner: config.WORKER_PENDING_ACTIVITIES_MAX_PER_PARTNER,
+    suppressionHashKey: config.SUPPRESSION_HASH_KEY,
+  });
   const pendingSweeper = new PendingActivitiesSweeper({ db, ttlMs: config.WORKER_PENDING_ACTIVITIES_TTL, onExpired: recordPendingActivitiesExpired });
   // Its own connection (not the pool's) holds the lock while this instance sweeps.
   const retentionLock = new SessionAdvisoryLock({
@@ -69,6 +76,22 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     completedJobsMs: completedJobRetentionMs,
     batchSize: config.RETENTION_BATCH_SIZE,
     onSwept: recordRetentionSwept,
+  });
+  const erasureLock = new SessionAdvisoryLock({
+    databaseUrl: config.DATABASE_URL,
+    name: `${config.QUEUE_PREFIX}:erasures`,
+    applicationName: 'leadrelay-worker-erasures',
+  });
+  const suppressions = new SuppressionListKeeper({ redis: producerConnection, db, keyPrefix: config.QUEUE_PREFIX });
+  const erasureRunner = new ErasureRunner({
+    db,
+    lock: erasureLock,
+    suppressions,
+    suppressionHashKey: config.SUPPRESSION_HASH_KEY,
+    claims: identityClaims,
+    leadsQueue: queues.queue(queueNames.leads),
+    // Ids and counts only: what was removed is personal data.
+    onCompleted: (erasureId, counts) => logger.info({ erasureId, counts }, 'erasure completed'),
   });
   const lanes = new WriteLanes(
     Array.from({ length: config.WORKER_WRITE_LANES }, () => {
@@ -142,7 +165,21 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
       logger.warn({ err: error }, 'retention sweep failed; retrying on the next interval');
     }
   });
+  const runErasures = singleFlight(async () => {
+    try {
+      await erasureRunner.runPending();
+    } catch (error) {
+      if (error instanceof ErasureNotFinishedError) logger.info({ reason: error.message }, 'erasure not finished; going on at the next round');
+      else logger.warn({ err: error }, 'erasure failed; going on at the next round');
+    }
+  });
   const checkClaims = singleFlight(async () => {
+    try {
+      const reloaded = await suppressions.restoreIfLost();
+      if (reloaded !== undefined) logger.info({ reloaded }, "suppression list reloaded into intake's Redis copy");
+    } catch (error) {
+      logger.warn({ err: error }, 'the suppression list could not be reloaded into Redis; retrying on the next check');
+    }
     if (!claims) return;
     try {
       const restored = await claims.restoreIfLost();
@@ -160,6 +197,8 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   // Not awaited, like the pending expiry: the first sweep after an upgrade may have a backlog.
   void sweepRetention();
   const retentionSweepTimer = setInterval(sweepRetention, config.RETENTION_SWEEP_INTERVAL);
+  void runErasures();
+  const erasureTimer = setInterval(runErasures, config.ERASURE_POLL_INTERVAL);
   void checkClaims();
   const claimsChecker = setInterval(checkClaims, config.IDENTITY_CLAIMS_CHECK_INTERVAL);
   worker.run().catch((error: unknown) => logger.error({ err: error }, 'leads worker stopped'));
@@ -182,14 +221,17 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     clearInterval(pendingExpirer);
     clearInterval(claimsChecker);
     clearInterval(retentionSweepTimer);
+    clearInterval(erasureTimer);
     pendingSweeper.close();
     retentionSweeper.close();
+    erasureRunner.close();
     // Takes no new jobs and waits for the active ones: their batches are flushed at once.
     const closing = worker.close();
     await lanes.close();
     await closing;
-    await Promise.all([sweep(), expirePending(), sweepRetention(), checkClaims()].map((running) => running.catch(() => undefined)));
+    await Promise.all([sweep(), expirePending(), sweepRetention(), runErasures(), checkClaims()].map((running) => running.catch(() => undefined)));
     await retentionLock.close();
+    await erasureLock.close();
     await queues.close();
     workerConnection.disconnect();
     producerConnection.disconnect();

@@ -9,6 +9,7 @@ import { registerSecretsCommands } from './commands/secrets-command.ts';
 import { registerOperatorsCommands } from './commands/operators-command.ts';
 import { registerAuditLogCommand } from './commands/audit-log-command.ts';
 import { registerSubscribersCommands } from './commands/subscribers-command.ts';
+import { registerSuppressionsCommands } from './commands/suppressions-command.ts';
 
 /** The admin service's token when ADMIN_TOKEN is not set, outside production. */
 export const developmentAdminToken = 'dev-admin-token';
@@ -67,5 +68,6 @@ export function buildProgram(streams: CliStreams): Command {
   registerSubscribersCommands(program, contextOf);
   registerOperatorsCommands(program, contextOf);
   registerAuditLogCommand(program, contextOf);
+  registerSuppressionsCommands(program, contextOf);
   return program;
 }

@@ -125,6 +125,24 @@ export function secretEncryptionKeysOf(env: SecretEncryptionKeyEnv, ctx: z.Refin
   return [developmentSecretEncryptionKey];
 }
 
+/** Public on purpose: only for development and tests. */
+export const developmentSuppressionHashKey = 'leadrelay-development-only-suppression-key';
+
+/**
+ * SUPPRESSION_HASH_KEY, for the apps that hash emails and phones for the suppression list
+ * (admin, intake, worker): every one of them must use the same key, or they disagree about who
+ * is suppressed. Required in production (refineProductionSecrets); read it with
+ * `suppressionHashKeyOf`. Changing it empties the list in effect: the stored hashes no longer match.
+ */
+export const suppressionHashKeyShape = {
+  SUPPRESSION_HASH_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+} as const;
+
+/** SUPPRESSION_HASH_KEY, or the development key outside production. */
+export function suppressionHashKeyOf(env: { SUPPRESSION_HASH_KEY?: string | undefined }): string {
+  return env.SUPPRESSION_HASH_KEY ?? developmentSuppressionHashKey;
+}
+
 type CommonEnv = { NODE_ENV: string };
 
 /** Adds the production-only requirements that a plain shape cannot express. */

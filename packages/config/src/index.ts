@@ -11,4 +11,6 @@ export {
   durationOrOffMsFromEnv,
   portFromEnv,
   refineProductionSecrets,
+  suppressionHashKeyOf,
+  suppressionHashKeyShape,
 } from './common-env.ts';

@@ -17,3 +17,6 @@ export { dropDatabase, ensureDatabaseExists, maintenanceUrlFor } from './databas
 export { Prisma } from './generated/prisma/client.ts';
 export * from './generated/prisma/enums.ts';
 export type * from './generated/prisma/models.ts';
+export { addErasureCounts, erasedDeliveryReason, erasureCountKinds } from './erasure-counts.ts';
+export type { ErasureCountKind, ErasureCounts } from './erasure-counts.ts';
+export { recordSuppressions } from './suppression-rows.ts';

@@ -10,6 +10,8 @@ export const errorStatusByCode = {
   conflict: 409,
   /** The content an action needs was removed by retention (e.g. a delivery's document). */
   content_expired: 409,
+  /** The lead was erased (POST /v1/erasures): only its tombstone is left. */
+  erased: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

@@ -15,6 +15,7 @@ export type { JsonBounds } from './json-bounds.ts';
 export { identityKeys } from './identity.ts';
 export { IdentityClaimLayout, defaultIdentityBucketBits, identityClaimFieldBytes, maxIdentityBucketBits, minIdentityBucketBits } from './identity-claim-layout.ts';
 export type { IdentityClaimOwner, IdentityClaimSlot } from './identity-claim-layout.ts';
+export { suppressionHash, suppressionHashes, suppressionSetRedisKey } from './suppression.ts';
 export { buildLeadDocument, serializeLeadDocument } from './lead-document.ts';
 export type {
   LeadAction,

@@ -19,7 +19,7 @@ export default fp(
         'For operators: partners, destinations, leads, deliveries, stats, secret re-encryption, operators and the audit log. ' +
         'Every /v1 route takes ' +
         '`Authorization: Bearer <token>`: ADMIN_TOKEN (the bootstrap owner) or an operator token (`lrop_…`). A viewer may only ' +
-        'GET (anything else is 403); only owners reach /v1/operators. The Bull dashboard is at /queues (HTTP Basic, a token as ' +
+        'GET (anything else is 403); only owners reach /v1/operators and /v1/erasures, and lift suppressions. The Bull dashboard is at /queues (HTTP Basic, a token as ' +
         'password; read-only for a viewer). Every change (any method but GET) is recorded in the audit log, GET /v1/audit-log.',
       version: '1.0.0',
       securitySchemes: {

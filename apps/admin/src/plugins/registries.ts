@@ -10,6 +10,8 @@ import { StatsCollector } from '../services/stats-collector.ts';
 import { SecretReencrypter } from '../services/secret-reencrypter.ts';
 import { OperatorRegistry } from '../services/operator-registry.ts';
 import { SubscriberRegistry } from '../services/subscriber-registry.ts';
+import { ErasureRegistry } from '../services/erasure-registry.ts';
+import { SuppressionRegistry } from '../services/suppression-registry.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,6 +26,8 @@ declare module 'fastify' {
     secretReencrypter: SecretReencrypter;
     operatorRegistry: OperatorRegistry;
     subscriberRegistry: SubscriberRegistry;
+    erasureRegistry: ErasureRegistry;
+    suppressionRegistry: SuppressionRegistry;
   }
 }
 
@@ -45,6 +49,17 @@ export default fp(
     app.decorate('secretReencrypter', new SecretReencrypter(app.db, app.secretBox));
     app.decorate('operatorRegistry', new OperatorRegistry(app.db));
     app.decorate('subscriberRegistry', new SubscriberRegistry(app.db, deliveryReplayer));
+    app.decorate('erasureRegistry', new ErasureRegistry(app.db));
+    app.decorate(
+      'suppressionRegistry',
+      new SuppressionRegistry({
+        db: app.db,
+        redis: app.redis,
+        hashKey: app.adminConfig.SUPPRESSION_HASH_KEY,
+        queuePrefix: app.adminConfig.QUEUE_PREFIX,
+        log: app.log,
+      }),
+    );
   },
   { name: 'registries', dependencies: ['infrastructure'] },
 );

@@ -11,7 +11,7 @@ import type {
   RawSubmissionModel,
 } from '@leadrelay/db';
 import { AppError } from '@leadrelay/http-kit';
-import { normalizeEmail, normalizePhone } from '@leadrelay/lead';
+import { resolvePersonIdentifiers } from './person-identifiers.ts';
 import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 
 /** Each history list of a lead's detail holds at most this many rows: the latest ones. */
@@ -199,53 +199,39 @@ export class LeadDirectory {
     };
   }
 
-  /** The id of the lead `id` names: its own, or the lead an alias was merged into. */
+  /**
+   * The id of the lead `id` names: its own, or the lead an alias was merged into. An erased lead's
+   * id (or alias) still resolves: to 410 `erased`, saying when and by which erasure.
+   */
   async leadIdOf(id: string): Promise<string> {
     const alias = await this.db.leadAlias.findUnique({ where: { id }, select: { leadId: true } });
-    return alias?.leadId ?? id;
+    const leadId = alias?.leadId ?? id;
+    const tombstone = await this.db.lead.findUnique({ where: { id: leadId }, select: { erasedAt: true, erasureId: true } });
+    if (tombstone?.erasedAt) {
+      throw new AppError('erased', `lead ${id} was erased at ${tombstone.erasedAt.toISOString()} (erasure ${tombstone.erasureId}); only its id and partner are kept`);
+    }
+    return leadId;
   }
 
   /** The query as conditions on leads, normalized exactly as intake normalizes what it stores. */
   async #conditions(query: FindLeadsQuery): Promise<Prisma.LeadWhereInput[]> {
-    if (query.externalId !== undefined && query.partner === undefined) {
-      throw new AppError('validation_failed', 'externalId needs partner: external ids are unique per partner', [
-        { path: 'querystring.partner', message: 'is required with externalId' },
-      ]);
-    }
-    const partner = query.partner === undefined ? null : await this.#partnerBySlug(query.partner);
-    const conditions: Prisma.LeadWhereInput[] = [];
-    if (query.email !== undefined) {
-      const email = normalizeEmail(query.email);
-      if (!email) throw invalidQuery('email', 'is not a valid email address');
-      conditions.push({ email });
-    }
-    if (query.phone !== undefined) {
-      const phone = normalizePhone(query.phone, partner?.defaultCountry ?? 'US');
-      if (!phone) throw invalidQuery('phone', 'is not a phone number');
-      conditions.push({ phone });
-    }
-    if (partner && query.externalId !== undefined) {
-      conditions.push({ externalIds: { some: { partnerId: partner.id, externalId: query.externalId } } });
+    const { email, phone, partner, externalId } = await resolvePersonIdentifiers(this.db, query, 'querystring');
+    // Tombstones hold nothing to find a person by; a partner's list leaves them out too.
+    const conditions: Prisma.LeadWhereInput[] = [{ erasedAt: null }];
+    if (email !== null) conditions.push({ email });
+    if (phone !== null) conditions.push({ phone });
+    if (partner && externalId !== null) {
+      conditions.push({ externalIds: { some: { partnerId: partner.id, externalId } } });
     } else if (partner) {
       // Leads the partner submitted, including duplicates of leads another partner sent first.
       conditions.push({ rawSubmissions: { some: { partnerId: partner.id } } });
     }
     return conditions;
   }
-
-  async #partnerBySlug(slug: string) {
-    const partner = await this.db.partner.findUnique({ where: { slug }, select: { id: true, defaultCountry: true } });
-    if (!partner) throw new AppError('not_found', `no partner with slug "${slug}"`);
-    return partner;
-  }
 }
 
 export function leadNotFound(id: string): AppError {
   return new AppError('not_found', `no lead ${id} (an accepted lead appears once the worker has stored it)`);
-}
-
-function invalidQuery(field: string, message: string): AppError {
-  return new AppError('validation_failed', `${field} ${message}`, [{ path: `querystring.${field}`, message }]);
 }
 
 function toLeadSummary(lead: {

@@ -4,6 +4,7 @@ import { IdentityClaims } from '../services/identity-claims.ts';
 import { IssuedLeadIds } from '../services/issued-lead-ids.ts';
 import { LeadAcceptance } from '../services/lead-acceptance.ts';
 import { LeadChangeRights } from '../services/lead-change-rights.ts';
+import { SuppressionList } from '../services/suppression-list.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +21,8 @@ export default fp(
       new IdentityClaimLayout(app.intakeConfig.QUEUE_PREFIX, app.intakeConfig.IDENTITY_BUCKET_BITS),
     );
     const rights = new LeadChangeRights(app.db);
-    app.decorate('leadAcceptance', new LeadAcceptance(claims, rights, app.queues, app.log));
+    const suppressions = new SuppressionList(app.redis, app.intakeConfig.QUEUE_PREFIX, app.intakeConfig.SUPPRESSION_HASH_KEY);
+    app.decorate('leadAcceptance', new LeadAcceptance(suppressions, claims, rights, app.queues, app.log));
     app.decorate('issuedLeadIds', new IssuedLeadIds({ db: app.db }));
   },
   { name: 'lead-acceptance', dependencies: ['infrastructure'] },

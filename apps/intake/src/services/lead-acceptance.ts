@@ -5,6 +5,7 @@ import { jobIdFor, maxSubmissionsPerJob, type PersistLeadPayload, type QueueRegi
 import { AppError } from '@leadrelay/http-kit';
 import type { ClaimOutcome, ClaimRequest, IdentityClaims } from './identity-claims.ts';
 import type { LeadChangeRights } from './lead-change-rights.ts';
+import type { SuppressionList } from './suppression-list.ts';
 
 export interface AcceptedItem {
   lead: NormalizedLead;
@@ -21,10 +22,8 @@ export interface AcceptanceContext {
   mayChangeAnyLead?: boolean;
 }
 
-export interface AcceptanceResult {
-  status: 'created' | 'duplicate' | 'updated';
-  leadId: string;
-}
+/** What became of an item: queued (with the lead id it has), or refused as suppressed (nothing queued). */
+export type AcceptanceResult = { status: 'created' | 'duplicate' | 'updated'; leadId: string } | { status: 'suppressed' };
 
 export interface LeadAcceptanceOptions {
   /**
@@ -68,6 +67,7 @@ export class LeadAcceptance {
   readonly #batches: MicroBatcher<AcceptanceRequest, RequestOutcome>;
 
   constructor(
+    private readonly suppressions: SuppressionList,
     private readonly claims: IdentityClaims,
     private readonly rights: LeadChangeRights,
     private readonly queues: QueueRegistry,
@@ -90,7 +90,34 @@ export class LeadAcceptance {
     return outcome.results;
   }
 
+  /**
+   * Suppressed items (an erased or do-not-contact person) are answered `suppressed` and go no
+   * further: no claim, no job, nothing stored. The rest are accepted together.
+   */
   async #acceptTogether(requests: AcceptanceRequest[]): Promise<RequestOutcome[]> {
+    let flags: boolean[];
+    try {
+      flags = await this.suppressions.suppressed(requests.flatMap(({ items }) => items.map((item) => item.lead)));
+    } catch (error) {
+      throw new AppError('service_unavailable', 'leads could not be accepted, retry later', undefined, { cause: error });
+    }
+    if (!flags.includes(true)) return this.#acceptUnsuppressed(requests);
+    let next = 0;
+    const suppressedOf = requests.map(({ items }) => items.map(() => flags[next++]!));
+    const kept = requests.map((request, position) => ({ ...request, items: request.items.filter((_, index) => !suppressedOf[position]![index]) }));
+    const keptOutcomes = await this.#acceptUnsuppressed(kept.filter((request) => request.items.length > 0));
+    let keptNext = 0;
+    return requests.map((request, position): RequestOutcome => {
+      if (kept[position]!.items.length === 0) return { ok: true, results: request.items.map(() => ({ status: 'suppressed' })) };
+      const outcome = keptOutcomes[keptNext++]!;
+      if (!outcome.ok) return outcome;
+      let result = 0;
+      return { ok: true, results: request.items.map((_, index) => (suppressedOf[position]![index] ? { status: 'suppressed' } : outcome.results[result++]!)) };
+    });
+  }
+
+  async #acceptUnsuppressed(requests: AcceptanceRequest[]): Promise<RequestOutcome[]> {
+    if (requests.length === 0) return [];
     const receivedAt = new Date().toISOString();
     const contexts = requests.flatMap(({ items, context }) => items.map(() => context));
     const claimRequests = requests.flatMap(({ items, context }) =>

@@ -4,6 +4,7 @@ import type { CommandContextFactory } from '../command-context.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 import { renderFields, renderTable, type Column } from '../text-layout.ts';
 import { registerLeadExportCommands } from './lead-export-commands.ts';
+import { registerLeadEraseCommand } from './lead-erase-command.ts';
 
 type LeadSummary = AdminAnswer<'findLeads'>['leads'][number];
 
@@ -133,4 +134,5 @@ export function registerLeadsCommands(program: Command, contextOf: CommandContex
     });
 
   registerLeadExportCommands(leads, contextOf);
+  registerLeadEraseCommand(leads, contextOf);
 }

@@ -161,10 +161,10 @@ export const getLeadSchema = {
   operationId: 'getLead',
   ...adminTokenAuth,
   summary: 'Everything stored about a lead',
-  description: 'By its id, or by an alias: an id intake answered that the worker merged into this lead.',
+  description: 'By its id, or by an alias: an id intake answered that the worker merged into this lead. An erased lead answers 410 `erased`.',
   tags: ['leads'],
   params: z.object({ id: z.uuid() }),
-  response: { 200: LeadDetail, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema },
+  response: { 200: LeadDetail, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 429: ErrorBodySchema },
 };
 
 
@@ -238,7 +238,7 @@ export const exportLeadSchema = {
     'Everything stored about the person, no list cut: the lead, every raw submission as received (with its SHA-256), activities waiting for it, consents, external ids, activities, events, and every delivery with the document sent and each attempt. By its id or an alias.',
   tags: ['leads'],
   params: LeadIdParams,
-  response: { 200: LeadExport, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema },
+  response: { 200: LeadExport, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 429: ErrorBodySchema },
 };
 
 export const listLeadConsentsSchema = {
@@ -249,5 +249,5 @@ export const listLeadConsentsSchema = {
     'Each consent with its text, IP, timestamp as sent and as parsed, the partner, the submission it came in, when that was received, and the SHA-256 of that stored submission. By its id or an alias.',
   tags: ['leads'],
   params: LeadIdParams,
-  response: { 200: ConsentEvidenceList, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema },
+  response: { 200: ConsentEvidenceList, 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 410: ErrorBodySchema, 429: ErrorBodySchema },
 };

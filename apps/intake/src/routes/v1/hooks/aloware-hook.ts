@@ -20,7 +20,8 @@ function alowareError(statusCode: number, message: string, details?: { path: str
 
 /**
  * Seed 002: JSON with `api_token` in the body. Answers exactly as the seed shows: 201 created,
- * 202 duplicate ("Contact created." either way), 200 "Contact updated." with force_update.
+ * 202 duplicate ("Contact created." either way), 200 "Contact updated." with force_update, and
+ * 400 with `errors.contact` for a suppressed person (erased or do-not-contact; nothing stored).
  */
 export function alowareHook(app: FastifyInstance): PartnerHook {
   return {
@@ -48,6 +49,10 @@ export function alowareHook(app: FastifyInstance): PartnerHook {
         onDuplicate: forceUpdate ? 'update' : 'keep',
         mayChangeAnyLead: partner.changeScope === 'any',
       });
+      // Seed 002's failure answer, as for a phone number "already taken": nothing was stored.
+      if (outcome!.status === 'suppressed') {
+        return reply.status(400).send(alowareError(400, 'The given data was invalid.', [{ path: 'contact', message: 'is on the do-not-contact list' }]).body);
+      }
       if (outcome!.status === 'created') return reply.status(201).send({ message: 'Contact created.' });
       if (outcome!.status === 'updated') return reply.status(200).send({ message: 'Contact updated.' });
       return reply.status(202).send({ message: 'Contact created.' });

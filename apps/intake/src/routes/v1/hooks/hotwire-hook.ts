@@ -23,7 +23,8 @@ function queryValue(request: FastifyRequest, ...names: string[]): string | undef
 
 /**
  * Seed 000: `POST ?apiKey=<key>&sig=<md5(apiKey + secret + unix seconds)>` with an array of
- * users; 200 with one `responseCodes` entry per user, duplicates included.
+ * users; 200 with one `responseCodes` entry per user, duplicates included (suppressed people:
+ * `USER_NOT_CREATED` with a `reason`).
  */
 export function hotwireHook(app: FastifyInstance): PartnerHook {
   const windowSeconds = Math.round(app.intakeConfig.HOTWIRE_SIGNATURE_WINDOW / 1000);
@@ -73,7 +74,10 @@ export function hotwireHook(app: FastifyInstance): PartnerHook {
         { partnerId: partner.id, route: 'POST /v1/hooks/:slug (hotwire)', requestId: request.id, onDuplicate: 'keep' },
       );
       accepted.forEach(({ index }, position) => {
-        if (outcomes[position]!.status === 'created') results[index]!.responseCodes = 'USER_CREATED';
+        const status = outcomes[position]!.status;
+        if (status === 'created') results[index]!.responseCodes = 'USER_CREATED';
+        // Still USER_NOT_CREATED, the contract's refusal: nothing was stored.
+        if (status === 'suppressed') results[index]!.reason = 'suppressed: the person was erased or is on the do-not-contact list';
       });
       return reply.status(200).send(results);
     },

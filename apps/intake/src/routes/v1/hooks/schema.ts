@@ -11,15 +11,17 @@ const hookSchema = {
   description:
     'hotwire (seed 000): POST ?apiKey=&sig= with an array of users, answered 200 with responseCodes per user. ' +
     'sovendus (seed 001): GET with query parameters (compliance_text and compliance_timestamp base64) or POST JSON; ' +
-    '201 created, 200 duplicate. aloware (seed 002): POST JSON with api_token; 201/202/200 with a message.',
+    '201 created, 200 duplicate. aloware (seed 002): POST JSON with api_token; 201/202/200 with a message. ' +
+    'A suppressed person (erased, or on the do-not-contact list) is stored nowhere and answered so that the partner does not retry: ' +
+    'hotwire USER_NOT_CREATED with a reason, sovendus 200 {"status":"suppressed"}, aloware 400 with errors.contact.',
   tags: ['partner hooks'],
   params: z.object({ partnerSlug: z.string().max(63) }),
   querystring: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   response: {
-    200: AnyAnswer.describe('hotwire: results per user; sovendus: duplicate; aloware: contact updated'),
+    200: AnyAnswer.describe('hotwire: results per user; sovendus: duplicate, or suppressed; aloware: contact updated'),
     201: AnyAnswer.describe('sovendus and aloware: created'),
     202: AnyAnswer.describe('aloware: duplicate'),
-    400: AnyAnswer.describe('Invalid lead or malformed request, in the contract’s shape'),
+    400: AnyAnswer.describe('Invalid lead or malformed request, in the contract’s shape; aloware: also a suppressed person'),
     401: AnyAnswer.describe('Missing or wrong credentials'),
     403: ErrorBodySchema,
     404: ErrorBodySchema,

@@ -51,7 +51,8 @@ function withoutCredential(input: object, partner: IntakePartner): object {
 
 /**
  * Seed 001: the lead arrives as GET query parameters (consent text and timestamp base64) or as
- * JSON (plain). 201 created, 200 duplicate, 400 invalid, 401 bad credentials; 503 only when we
+ * JSON (plain). 201 created, 200 duplicate (and 200 `suppressed`: an erased or do-not-contact
+ * person, nothing stored), 400 invalid, 401 bad credentials; 503 only when we
  * could not accept it, so Sovendus retries.
  */
 export function sovendusHook(app: FastifyInstance): PartnerHook {
@@ -83,6 +84,8 @@ export function sovendusHook(app: FastifyInstance): PartnerHook {
         requestId: request.id,
         onDuplicate: 'keep',
       });
+      // A 2xx: a 4xx makes Sovendus retry ten times, and the person must not be sent again.
+      if (outcome!.status === 'suppressed') return reply.status(200).send({ status: 'suppressed' });
       const created = outcome!.status === 'created';
       return reply.status(created ? 201 : 200).send({ status: outcome!.status, leadId: outcome!.leadId });
     },

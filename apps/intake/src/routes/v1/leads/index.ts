@@ -73,7 +73,10 @@ async function submitCanonicalLeads(
   const outcomes = await app.leadAcceptance.accept(accepted.map(({ item }) => item), context);
   accepted.forEach(({ index }, position) => {
     const outcome = outcomes[position]!;
-    results[index] = { index, status: outcome.status, leadId: outcome.leadId };
+    results[index] =
+      outcome.status === 'suppressed'
+        ? { index, status: 'rejected', code: 'suppressed', errors: [{ path: '', message: 'the person was erased or is on the do-not-contact list' }] }
+        : { index, status: outcome.status, leadId: outcome.leadId };
   });
   const counts = { created: 0, duplicate: 0, updated: 0, rejected: 0 };
   for (const result of results) counts[result.status] += 1;

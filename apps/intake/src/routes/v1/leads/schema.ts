@@ -37,6 +37,11 @@ const ItemResult = z.object({
   index: z.number().int(),
   status: z.enum(['created', 'duplicate', 'updated', 'rejected']),
   leadId: z.uuid().optional(),
+  /** Why a rejected item is refused, when it is not its data: `suppressed` (the person was erased, or is on the do-not-contact list). */
+  code: z
+    .enum(['suppressed'])
+    .optional()
+    .describe('suppressed: the person was erased or is on the do-not-contact list; nothing was stored, do not send them again'),
   errors: FieldErrors.optional(),
 });
 export type ItemResult = z.infer<typeof ItemResult>;
