@@ -1,4 +1,4 @@
-import type { AppName } from '../test/support/app-process.ts';
+import type { SystemAppName as AppName } from '../test/support/leadrelay-system.ts';
 import type { BareRouteLimit } from './bare-route-limit.ts';
 import type { BenchOptions } from './bench-options.ts';
 import { batchSize, benchTargets } from './bench-targets.ts';

@@ -1,4 +1,5 @@
-import type { AppName, AppProcess } from '../test/support/app-process.ts';
+import type { AppProcess } from '../test/support/app-process.ts';
+import type { SystemAppName } from '../test/support/leadrelay-system.ts';
 import { adminRequest, startLeadRelayApps } from '../test/support/leadrelay-system.ts';
 import { insertTestPartner } from '../test/support/test-partner.ts';
 
@@ -18,7 +19,7 @@ export interface BenchSystem {
   adminUrl: string;
   /** The bench partner's API key (canonical profile, no effective rate limit). */
   apiKey: string;
-  apps: Record<AppName, AppProcess>;
+  apps: Record<SystemAppName, AppProcess>;
   /** Stops the four apps (the database and Redis keys are the caller's to remove). */
   stop(): Promise<void>;
 }

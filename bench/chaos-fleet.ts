@@ -5,7 +5,7 @@ import { startLeadRelayApps } from '../test/support/leadrelay-system.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 /** The apps `pnpm chaos` kills: two of each, so one instance of each kind is always up. */
-export type KillableAppName = Exclude<AppName, 'admin'>;
+export type KillableAppName = Exclude<AppName, 'admin' | 'portal'>;
 
 export const killableAppNames: readonly KillableAppName[] = ['intake', 'worker', 'dispatcher'];
 

@@ -6,7 +6,7 @@
  * prefix of the run's own, both removed at the end. Progress goes to stderr, the report to stdout.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import type { AppName } from '../test/support/app-process.ts';
+import type { SystemAppName as AppName } from '../test/support/leadrelay-system.ts';
 import { ArrivalReceiver } from './arrival-receiver.ts';
 import { CpuMeter } from './cpu-meter.ts';
 import { measureBareRouteLimit } from './bare-route-limit.ts';

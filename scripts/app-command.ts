@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-export type LeadRelayAppName = 'intake' | 'worker' | 'dispatcher' | 'admin';
+export type LeadRelayAppName = 'intake' | 'worker' | 'dispatcher' | 'admin' | 'portal';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,5 +1,5 @@
 /**
- * `pnpm exec tsx scripts/generate-openapi.ts`: writes the OpenAPI documents of intake and admin
+ * `pnpm exec tsx scripts/generate-openapi.ts`: writes the OpenAPI documents of intake, admin and the portal
  * (`openapi/*.openapi.json`) from the code, exactly as `/docs/json` serves them, and the CLI's
  * types of the admin API generated from its document by openapi-typescript. Run it after
  * changing a route or a schema and commit the result; test/integration/openapi-drift.test.ts
@@ -17,15 +17,18 @@ import { buildIntakeApp } from '../apps/intake/src/app.ts';
 import { IntakeEnvSchema } from '../apps/intake/src/env.ts';
 import { buildAdminApp } from '../apps/admin/src/app.ts';
 import { AdminEnvSchema } from '../apps/admin/src/env.ts';
+import { buildPortalApp } from '../apps/portal/src/app.ts';
+import { PortalEnvSchema } from '../apps/portal/src/env.ts';
 
 export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export type DocumentedApp = 'intake' | 'admin';
+export type DocumentedApp = 'intake' | 'admin' | 'portal';
 
 /** Where each app's committed document lives. */
 export const openApiDocumentPaths: Record<DocumentedApp, string> = {
   intake: join(repositoryRoot, 'openapi/intake.openapi.json'),
   admin: join(repositoryRoot, 'openapi/admin.openapi.json'),
+  portal: join(repositoryRoot, 'openapi/portal.openapi.json'),
 };
 
 /** Where the TypeScript types generated from a document are committed, for the apps that have a typed client. */
@@ -66,7 +69,8 @@ export async function generateOpenApiDocuments(): Promise<Record<DocumentedApp, 
   const env = documentationEnv();
   const intake = await documentOf(() => buildIntakeApp({ config: IntakeEnvSchema.parse(env), logger }));
   const admin = await documentOf(() => buildAdminApp({ config: AdminEnvSchema.parse(env), logger }));
-  return { intake, admin };
+  const portal = await documentOf(() => buildPortalApp({ config: PortalEnvSchema.parse(env), logger }));
+  return { intake, admin, portal };
 }
 
 /** The file text of a document: two-space JSON and a final newline, for readable diffs. */

@@ -1,5 +1,5 @@
 /**
- * `pnpm start`: prepares the database, then runs intake, worker, dispatcher and admin in this
+ * `pnpm start`: prepares the database, then runs intake, worker, dispatcher, admin and the portal in this
  * terminal and supervises them:
  * - an app that crashes is started again after a backoff, with a line saying so, and the others
  *   keep running; an app that keeps crashing before it is up stops everything (exit 1);
@@ -16,7 +16,7 @@ import { DependencyUnavailableError, checkRedisReachable } from '@leadrelay/life
 import { prepareDatabase } from './prepare-database.ts';
 import { appCommand, type LeadRelayAppName } from './app-command.ts';
 
-const apps: readonly LeadRelayAppName[] = ['intake', 'worker', 'dispatcher', 'admin'];
+const apps: readonly LeadRelayAppName[] = ['intake', 'worker', 'dispatcher', 'admin', 'portal'];
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/leadrelay';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { adminRequest, startLeadRelaySystem, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';
-import type { AppName } from '../support/app-process.ts';
+import type { SystemAppName as AppName } from '../support/leadrelay-system.ts';
 
 /**
  * While leads keep arriving, each app in turn is stopped with SIGTERM and started again. Every

@@ -41,13 +41,14 @@ describe('starting LeadRelay', () => {
     await deleteRedisKeys(queuePrefix);
   });
 
-  it('pnpm start creates the database, applies migrations, runs all four apps, and Ctrl-C stops them cleanly', async () => {
+  it('pnpm start creates the database, applies migrations, runs all five apps, and Ctrl-C stops them cleanly', async () => {
     const ports = {
       INTAKE_PORT: await freePort(),
       INTAKE_METRICS_PORT: await freePort(),
       ADMIN_PORT: await freePort(),
       WORKER_HEALTH_PORT: await freePort(),
       DISPATCHER_HEALTH_PORT: await freePort(),
+      PORTAL_PORT: await freePort(),
     };
     const started = run('scripts/start.ts', {
       DATABASE_URL: databaseUrl,

@@ -11,7 +11,7 @@ import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../support/tes
 import { waitFor } from '../support/wait-for.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const portNames = ['INTAKE_PORT', 'INTAKE_METRICS_PORT', 'ADMIN_PORT', 'WORKER_HEALTH_PORT', 'DISPATCHER_HEALTH_PORT'] as const;
+const portNames = ['INTAKE_PORT', 'INTAKE_METRICS_PORT', 'ADMIN_PORT', 'WORKER_HEALTH_PORT', 'DISPATCHER_HEALTH_PORT', 'PORTAL_PORT'] as const;
 type Ports = Record<(typeof portNames)[number], number>;
 
 interface Supervisor {
@@ -41,7 +41,7 @@ async function ready(port: number): Promise<boolean> {
 }
 
 /**
- * `pnpm start` supervises its four apps: a crash restarts only the app that crashed, an app that
+ * `pnpm start` supervises its five apps: a crash restarts only the app that crashed, an app that
  * keeps crashing at start stops everything, and no app outlives a supervisor that was SIGKILLed.
  */
 describe('pnpm start supervising the apps', () => {
@@ -131,8 +131,8 @@ describe('pnpm start supervising the apps', () => {
     const ports = await freePorts();
     const supervisor = startSupervisor(ports);
     await allReady(ports);
-    const appPids = ['intake', 'worker', 'dispatcher', 'admin'].flatMap((app) => supervisor.pids(app));
-    expect(appPids).toHaveLength(4);
+    const appPids = ['intake', 'worker', 'dispatcher', 'admin', 'portal'].flatMap((app) => supervisor.pids(app));
+    expect(appPids).toHaveLength(5);
     leftovers.push(...appPids);
     supervisor.child.kill('SIGKILL');
     await supervisor.exited;
@@ -179,7 +179,7 @@ describe('pnpm start supervising the apps', () => {
       expect(await supervisor.exited).toBe(1);
       expect(supervisor.pids('dispatcher')).toHaveLength(5);
       expect(supervisor.stderr()).toMatch(/dispatcher exited \(code 1\) 5 times in a row while starting; giving up and stopping the others/);
-      const appPids = ['intake', 'worker', 'admin'].flatMap((app) => supervisor.pids(app));
+      const appPids = ['intake', 'worker', 'admin', 'portal'].flatMap((app) => supervisor.pids(app));
       leftovers.push(...appPids);
       await waitFor(() => appPids.every((pid) => !isAlive(pid)), { timeoutMs: 20_000, description: 'the other apps to stop' });
     } finally {

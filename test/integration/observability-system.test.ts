@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueRegistry, createRedisConnection, queueNames, type QueueName } from '@leadrelay/queue';
-import type { AppName } from '../support/app-process.ts';
+import type { SystemAppName as AppName } from '../support/leadrelay-system.ts';
 import { adminRequest, startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';

@@ -18,7 +18,7 @@ describe('the committed OpenAPI documents', () => {
     generated = await generateOpenApiDocuments();
   });
 
-  it.each(['intake', 'admin'] as const)('openapi/%s.openapi.json matches what the code generates', async (app) => {
+  it.each(['intake', 'admin', 'portal'] as const)('openapi/%s.openapi.json matches what the code generates', async (app) => {
     const path = openApiDocumentPaths[app];
     const howToFix = `${relative(process.cwd(), path)} has drifted from the routes' schemas: run \`${regenerateCommand}\` and commit the result`;
     const committed = await readFile(path, 'utf8').catch(() => '(missing)');
@@ -33,7 +33,7 @@ describe('the committed OpenAPI documents', () => {
     expect(committed, howToFix).toBe(await generateClientTypes(app as DocumentedApp, generated[app as DocumentedApp]));
   });
 
-  it.each(['intake', 'admin'] as const)('the %s document is OpenAPI 3.1 and declares the security schemes its routes use', (app) => {
+  it.each(['intake', 'admin', 'portal'] as const)('the %s document is OpenAPI 3.1 and declares the security schemes its routes use', (app) => {
     const document = generated[app] as {
       openapi: string;
       components: { securitySchemes: Record<string, unknown> };

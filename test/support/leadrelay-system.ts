@@ -12,17 +12,20 @@ export interface LeadRelaySystem {
   adminUrl: string;
   databaseUrl: string;
   queuePrefix: string;
-  apps: Record<AppName, AppProcess>;
+  apps: Record<SystemAppName, AppProcess>;
   /** Stops every app, drops the database and deletes the Redis keys. */
   stop(): Promise<void>;
 }
+
+/** The apps every test system runs; the portal is started beside one where a test needs it (startPortalProcess). */
+export type SystemAppName = Exclude<AppName, 'portal'>;
 
 export interface LeadRelayApps {
   intakeUrl: string;
   /** Intake's internal port: /metrics (with /healthz and /readyz). */
   intakeMetricsUrl: string;
   adminUrl: string;
-  apps: Record<AppName, AppProcess>;
+  apps: Record<SystemAppName, AppProcess>;
   /** Stops the four apps. */
   stop(): Promise<void>;
 }
@@ -53,7 +56,7 @@ export async function startLeadRelayApps(env: Record<string, string>, { startTim
     ADMIN_HOST: '127.0.0.1',
     ...env,
   };
-  const apps: Record<AppName, AppProcess> = {
+  const apps: Record<SystemAppName, AppProcess> = {
     intake: new AppProcess('intake', appEnv, intakePort),
     worker: new AppProcess('worker', appEnv, workerPort),
     dispatcher: new AppProcess('dispatcher', appEnv, dispatcherPort),
@@ -161,4 +164,27 @@ export async function startAdminProcess({
   );
   await admin.start();
   return { process: admin, url: `http://127.0.0.1:${port}` };
+}
+
+/** One portal app as its own process, on a spare port, beside a system's (or a test's own) database. */
+export async function startPortalProcess({
+  databaseUrl,
+  redisUrl = testRedisUrl,
+  queuePrefix,
+  env = {},
+}: {
+  databaseUrl: string;
+  redisUrl?: string;
+  queuePrefix: string;
+  /** Settings beside (or over) the ones every portal in the tests gets. */
+  env?: Record<string, string>;
+}): Promise<{ process: AppProcess; url: string }> {
+  const port = await freePort();
+  const portal = new AppProcess(
+    'portal',
+    { NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, PORTAL_PORT: String(port), PORTAL_HOST: '127.0.0.1', ...env },
+    port,
+  );
+  await portal.start();
+  return { process: portal, url: `http://127.0.0.1:${port}` };
 }

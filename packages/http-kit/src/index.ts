@@ -14,3 +14,5 @@ export { docsRoutePrefix, openApiDocsPlugin, sameOriginServer, UndocumentedRoute
 export type { OpenApiDocsOptions, OpenApiServer, SecurityScheme } from './openapi-docs.ts';
 export { noSecurity } from './openapi-security.ts';
 export type { SecurityRequirements } from './openapi-security.ts';
+export { FailedLoginLimiter } from './failed-login-limiter.ts';
+export type { FailedLoginLimiterOptions } from './failed-login-limiter.ts';

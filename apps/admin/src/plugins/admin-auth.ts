@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '@leadrelay/http-kit';
-import { InProcessWindowCounters } from '../services/in-process-window-counters.ts';
+import { AppError, FailedLoginLimiter } from '@leadrelay/http-kit';
 import { bootstrapActor, isReadOnlyMethod, type AdminActor } from '../services/admin-actor.ts';
 
 /** Failed admin logins one client IP may make per window before it is answered 429. */
@@ -52,60 +51,24 @@ function bearerToken(request: FastifyRequest): string | undefined {
 /**
  * A request's token is ADMIN_TOKEN (the bootstrap owner) or an operator's token, looked up in
  * PostgreSQL on every request (no cache, so rotation and revocation act at once); ADMIN_TOKEN is
- * checked first and needs no database. Only failures are counted, in Redis so that every admin
- * instance agrees. A correct token is never refused, even from an IP over the limit: ADMIN_TOKEN has
+ * checked first and needs no database. Failures are counted by FailedLoginLimiter: ADMIN_TOKEN has
  * at least 16 characters and an operator token 256 random bits, so 20 guesses a minute cannot find
- * one, and an attacker sharing an operator's IP cannot lock them out.
- * While Redis cannot count (down, or answering errors) failures are counted in this process with
- * the same limit and window, so guesses are still answered 401 and 429, never 500 and never
- * unlimited; each instance then limits on its own until Redis answers again.
+ * one.
  */
 export default fp(
   async (app) => {
     const expected = digest(app.adminConfig.ADMIN_TOKEN);
-    const keyPrefix = `${app.adminConfig.QUEUE_PREFIX}:admin-auth-failures:`;
     const isAdminToken = (presented: string) => timingSafeEqual(digest(presented), expected);
-    const inProcessFailures = new InProcessWindowCounters(adminAuthFailureWindowMs);
-    let countingInProcess = false;
-
-    async function countFailureInRedis(key: string): Promise<{ failures: number; remainingMs: number }> {
-      const results = await app.redis.multi().incr(key).pexpire(key, adminAuthFailureWindowMs, 'NX').pttl(key).exec();
-      if (!results) throw new Error('the admin login failure count was not recorded (transaction aborted)');
-      for (const [error] of results) if (error) throw error;
-      return { failures: Number(results[0]![1]), remainingMs: Number(results[2]![1]) };
-    }
-
-    /** Failures so far in the IP's current window, and the milliseconds left in it. */
-    async function countFailure(ip: string): Promise<{ failures: number; remainingMs: number }> {
-      // Hashed so that neither Redis nor this process holds client addresses.
-      const hashedIp = createHash('sha256').update(ip).digest('base64url');
-      try {
-        const counted = await countFailureInRedis(keyPrefix + hashedIp);
-        if (countingInProcess) {
-          countingInProcess = false;
-          app.log.info('failed admin logins are counted in Redis again');
-        }
-        return counted;
-      } catch (error) {
-        // Logged when the fallback starts, not per failure: an outage under a guessing attack would flood the log.
-        if (!countingInProcess) {
-          countingInProcess = true;
-          app.log.warn({ err: error }, 'Redis cannot count failed admin logins; counting them in this process until it can');
-        }
-        const { count, remainingMs } = inProcessFailures.increment(hashedIp);
-        return { failures: count, remainingMs };
-      }
-    }
-
-    const refuseAdminCredentials = async (request: FastifyRequest, reply?: FastifyReply): Promise<never> => {
-      const { failures, remainingMs } = await countFailure(request.ip);
-      if (failures > adminAuthFailureLimit) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(remainingMs / 1000));
-        reply?.header('retry-after', String(retryAfterSeconds));
-        throw new AppError('rate_limited', `too many failed admin logins from this address; retry in ${retryAfterSeconds} s`);
-      }
-      throw new AppError('unauthorized', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN or an operator token>)');
-    };
+    const failedLogins = new FailedLoginLimiter({
+      redis: app.redis,
+      keyPrefix: `${app.adminConfig.QUEUE_PREFIX}:admin-auth-failures:`,
+      limit: adminAuthFailureLimit,
+      windowMs: adminAuthFailureWindowMs,
+      what: 'admin',
+      unauthorizedMessage: 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN or an operator token>)',
+      log: app.log,
+    });
+    const refuseAdminCredentials = (request: FastifyRequest, reply?: FastifyReply): Promise<never> => failedLogins.refuse(request, reply);
 
     const actorForAdminToken = async (presented: string): Promise<AdminActor | null> => {
       if (isAdminToken(presented)) return bootstrapActor;

@@ -1,0 +1,29 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
+import { createStandardReadiness } from '@leadrelay/lifecycle';
+import { httpMetrics } from '@leadrelay/observability';
+import type { PortalEnv } from './env.ts';
+import openapi from './plugins/openapi.ts';
+import infrastructure from './plugins/infrastructure.ts';
+import subscriberAuth from './plugins/subscriber-auth.ts';
+import meRoutes from './routes/v1/me/index.ts';
+
+export interface BuildPortalAppOptions {
+  config: PortalEnv;
+  logger: FastifyBaseLogger;
+}
+
+/** The CRM portal and its API, for subscribers; `server.ts` only listens. */
+export async function buildPortalApp({ config, logger }: BuildPortalAppOptions): Promise<FastifyInstance> {
+  // The portal faces the internet and serves no operator metrics.
+  const app = await createHttpApp({ logger, bodyLimitBytes: 262_144, metrics: httpMetrics, serveMetrics: false });
+  // Before every route: only routes registered after it are in the OpenAPI document.
+  await app.register(openapi);
+  await app.register(infrastructure, { config });
+  await app.register(subscriberAuth);
+
+  const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [] });
+  await app.register(healthRoutes, { readiness });
+  await app.register(meRoutes, { prefix: '/v1/me' });
+  return app;
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { booleanFromEnv, commonEnvShape, loadEnv, portFromEnv, secretEncryptionKeysOf } from '@leadrelay/config';
+
+export const PortalEnvSchema = z
+  .object({
+    ...commonEnvShape,
+    PORTAL_PORT: portFromEnv.default(3005),
+    PORTAL_HOST: z.string().default('0.0.0.0'),
+    /** The portal faces the internet: private destinations are refused in production, as in the admin. */
+    ALLOW_PRIVATE_DESTINATIONS: booleanFromEnv.optional(),
+  })
+  .transform((env, ctx) => ({
+    ...env,
+    SECRET_ENCRYPTION_KEYS: secretEncryptionKeysOf(env, ctx),
+    ALLOW_PRIVATE_DESTINATIONS: env.ALLOW_PRIVATE_DESTINATIONS ?? env.NODE_ENV !== 'production',
+  }));
+
+export type PortalEnv = z.output<typeof PortalEnvSchema>;
+
+export function loadPortalEnv(): PortalEnv {
+  return loadEnv(PortalEnvSchema);
+}

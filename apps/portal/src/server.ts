@@ -1,0 +1,19 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
+import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
+import { buildPortalApp } from './app.ts';
+import { loadPortalEnv } from './env.ts';
+
+const config = loadPortalEnv();
+const logger = createLogger({ name: 'portal', level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.LOG_FORMAT) });
+
+await runService({
+  log: logger,
+  start: async () => {
+    await checkRedisReachable(config.REDIS_URL);
+    await checkPostgresReachable(config.DATABASE_URL);
+    const app = await buildPortalApp({ config, logger: logger as FastifyBaseLogger });
+    await app.listen({ port: config.PORTAL_PORT, host: config.PORTAL_HOST });
+    return { stop: () => app.close() };
+  },
+});
