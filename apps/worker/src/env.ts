@@ -93,6 +93,11 @@ export const WorkerEnvSchema = z
    * after they failed. They carry the submissions of a lead job, so not for good; `off` keeps them.
    */
   RETENTION_FAILED_JOBS: durationOrOffMsFromEnv.default(14 * 86_400_000),
+  /**
+   * A lead untouched (not created, updated or given an activity) this long is erased everywhere, as
+   * an erasure removes it, but the person is not suppressed: they may come back. Off by default.
+   */
+  RETENTION_LEADS: durationOrOffMsFromEnv.default(null),
   /** How often the retention sweep runs (and once at start). */
   RETENTION_SWEEP_INTERVAL: durationMsFromEnv.default(600_000),
   /** Rows (or Redis jobs) the sweep changes per statement: each statement is a short transaction. */

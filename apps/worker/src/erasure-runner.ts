@@ -31,6 +31,8 @@ export interface ErasureRunnerOptions {
 /** The person an erasure names, and the leads found for them. */
 interface ErasureTarget {
   id: string;
+  /** False for RETENTION_LEADS: the leads go, the person may come back. */
+  suppress: boolean;
   email: string | null;
   phone: string | null;
   partnerId: string | null;
@@ -119,14 +121,14 @@ export class ErasureRunner {
   async #findLeads(tx: TransactionClient, known: ErasureTarget): Promise<{ leadIds: string[]; identityKeys: string[]; suppressionHashes: string[] }> {
     const leads = await tx.$queryRaw<{ id: string; email: string | null; phone: string | null }[]>`
       SELECT id::text AS id, email, phone FROM leads
-      WHERE email = ${known.email} OR phone = ${known.phone}
+      WHERE email = ${known.email} OR phone = ${known.phone} OR id = ANY(${known.leadIds}::uuid[])
          OR id IN (SELECT lead_id FROM external_ids WHERE partner_id = ${known.partnerId}::uuid AND external_id = ${known.externalId})`;
     // The request's email and phone, and those of every lead found (a lead found by phone may hold another email).
     const people = [known, ...leads].map((person) => ({ email: person.email ?? undefined, phone: person.phone ?? undefined }));
     return {
       leadIds: [...new Set([...known.leadIds, ...leads.map((lead) => lead.id)])],
       identityKeys: [...new Set([...known.identityKeys, ...people.flatMap((person) => identityKeys(person))])],
-      suppressionHashes: people.flatMap((person) => suppressionHashes(person, this.#options.suppressionHashKey)),
+      suppressionHashes: known.suppress ? people.flatMap((person) => suppressionHashes(person, this.#options.suppressionHashKey)) : [],
     };
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { withTransaction, type DatabaseClient } from '@leadrelay/db';
 import type { RetentionKind } from '@leadrelay/observability';
@@ -23,6 +24,8 @@ export interface RetentionSweeperOptions {
   failedJobsMs: number | null;
   /** Completed jobs are removed this long after they completed (the job catalog's own bound). */
   completedJobsMs: number;
+  /** RETENTION_LEADS: a lead untouched this long is erased, without suppressing the person; null: kept. */
+  leadsMs?: number | null;
   /** Rows (or jobs) per statement; each statement is its own short transaction. */
   batchSize?: number;
   /** Called with what each statement removed, e.g. for metrics. */
@@ -74,6 +77,7 @@ export class RetentionSweeper {
         attempt_responses: await this.#repeat('attempt_responses', this.#options.deliveryContentMs, (before) => this.#sweepAttemptResponses(before)),
         failed_jobs: await this.#repeat('failed_jobs', this.#options.failedJobsMs, (_before, ageMs) => this.#cleanJobs('failed', ageMs)),
         completed_jobs: await this.#repeat('completed_jobs', this.#options.completedJobsMs, (_before, ageMs) => this.#cleanJobs('completed', ageMs)),
+        leads: await this.#repeat('leads', this.#options.leadsMs ?? null, (before) => this.#queueLeadErasures(before)),
       };
       return { skipped: false, swept };
     } finally {
@@ -100,6 +104,30 @@ export class RetentionSweeper {
       if (!more) break;
     }
     return total;
+  }
+
+  /**
+   * Records an erasure (carried out by the ErasureRunner, as an operator's is) of the oldest leads
+   * untouched since `before`, a batch per erasure, with `suppress` off: retention removes what is
+   * kept, it does not keep the person out. Leads already in an erasure under way are left out.
+   */
+  async #queueLeadErasures(before: Date): Promise<number> {
+    const rows = await this.#options.db.$queryRaw<{ id: string }[]>`
+      SELECT l.id::text AS id FROM leads l
+      WHERE l.erased_at IS NULL AND l.updated_at < ${before}::timestamp(3)
+        AND NOT EXISTS (SELECT 1 FROM erasures x WHERE x.status <> 'completed' AND l.id = ANY (x.lead_ids))
+      ORDER BY l.updated_at LIMIT ${this.#batchSize}`;
+    if (rows.length === 0) return 0;
+    await this.#options.db.erasure.create({
+      data: {
+        id: randomUUID(),
+        reason: 'retention: untouched longer than RETENTION_LEADS',
+        requestedBy: 'retention',
+        suppress: false,
+        leadIds: rows.map((row) => row.id),
+      },
+    });
+    return rows.length;
   }
 
   /** Stubs (stubRawSubmissions) the oldest submissions past their age, under row locks. */

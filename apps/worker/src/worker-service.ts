@@ -73,6 +73,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     rawSubmissionsMs: config.RETENTION_RAW_SUBMISSIONS,
     deliveryContentMs: config.RETENTION_DELIVERY_CONTENT,
     failedJobsMs: config.RETENTION_FAILED_JOBS,
+    leadsMs: config.RETENTION_LEADS,
     completedJobsMs: completedJobRetentionMs,
     batchSize: config.RETENTION_BATCH_SIZE,
     onSwept: recordRetentionSwept,

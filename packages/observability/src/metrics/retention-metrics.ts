@@ -6,7 +6,7 @@ import { metricsRegistry } from './registry.ts';
  * body deliveries send), `attempt_responses` (answers' first 1 KiB), `failed_jobs` and
  * `completed_jobs` (in Redis).
  */
-export const retentionKinds = ['raw_submissions', 'event_documents', 'attempt_responses', 'failed_jobs', 'completed_jobs'] as const;
+export const retentionKinds = ['raw_submissions', 'event_documents', 'attempt_responses', 'failed_jobs', 'completed_jobs', 'leads'] as const;
 export type RetentionKind = (typeof retentionKinds)[number];
 
 const retentionSweptTotal = new Counter({
