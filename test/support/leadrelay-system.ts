@@ -134,57 +134,47 @@ export async function adminRequest<Body = unknown>(
   return { status: response.status, body: (await response.json()) as Body };
 }
 
-/** One admin app as its own process, on a spare port, for tests of the admin alone. */
-export async function startAdminProcess({
-  databaseUrl,
-  redisUrl = testRedisUrl,
-  queuePrefix,
-  env = {},
-}: {
+/** Where an app started alone runs: its database and Redis, and settings beside (or over) the tests' own. */
+export interface AloneAppOptions {
   databaseUrl: string;
   redisUrl?: string;
   queuePrefix: string;
-  /** Settings beside (or over) the ones every admin in the tests gets. */
+  /** Settings beside (or over) the ones every such app in the tests gets. */
   env?: Record<string, string>;
-}): Promise<{ process: AppProcess; url: string }> {
+}
+
+/** One HTTP app as its own process on a spare port of 127.0.0.1, its port and host in the settings its env schema names. */
+async function startAloneApp(
+  name: 'admin' | 'portal',
+  names: { port: string; host: string },
+  { databaseUrl, redisUrl = testRedisUrl, queuePrefix, env = {} }: AloneAppOptions,
+  appEnv: Record<string, string> = {},
+): Promise<{ process: AppProcess; url: string }> {
   const port = await freePort();
-  const admin = new AppProcess(
-    'admin',
+  const app = new AppProcess(
+    name,
     {
       NODE_ENV: 'test',
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: queuePrefix,
-      ADMIN_TOKEN: testAdminToken,
-      ADMIN_PORT: String(port),
-      ADMIN_HOST: '127.0.0.1',
+      [names.port]: String(port),
+      [names.host]: '127.0.0.1',
+      ...appEnv,
       ...env,
     },
     port,
   );
-  await admin.start();
-  return { process: admin, url: `http://127.0.0.1:${port}` };
+  await app.start();
+  return { process: app, url: `http://127.0.0.1:${port}` };
+}
+
+/** One admin app as its own process, on a spare port, for tests of the admin alone. */
+export function startAdminProcess(options: AloneAppOptions): Promise<{ process: AppProcess; url: string }> {
+  return startAloneApp('admin', { port: 'ADMIN_PORT', host: 'ADMIN_HOST' }, options, { ADMIN_TOKEN: testAdminToken });
 }
 
 /** One portal app as its own process, on a spare port, beside a system's (or a test's own) database. */
-export async function startPortalProcess({
-  databaseUrl,
-  redisUrl = testRedisUrl,
-  queuePrefix,
-  env = {},
-}: {
-  databaseUrl: string;
-  redisUrl?: string;
-  queuePrefix: string;
-  /** Settings beside (or over) the ones every portal in the tests gets. */
-  env?: Record<string, string>;
-}): Promise<{ process: AppProcess; url: string }> {
-  const port = await freePort();
-  const portal = new AppProcess(
-    'portal',
-    { NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, PORTAL_PORT: String(port), PORTAL_HOST: '127.0.0.1', ...env },
-    port,
-  );
-  await portal.start();
-  return { process: portal, url: `http://127.0.0.1:${port}` };
+export function startPortalProcess(options: AloneAppOptions): Promise<{ process: AppProcess; url: string }> {
+  return startAloneApp('portal', { port: 'PORTAL_PORT', host: 'PORTAL_HOST' }, options);
 }
