@@ -1,6 +1,5 @@
 import type { DatabaseClient, DeliveryAttemptModel, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
-import { AppError } from '@leadrelay/http-kit';
-import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
+import { AppError, decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from '@leadrelay/http-kit';
 
 export interface ListDeliveriesInput {
   destinationId?: string;
