@@ -1,4 +1,5 @@
 import { Prisma, runStatement, type DatabaseClient } from '@leadrelay/db';
+import { leadFilterAdmits } from '@leadrelay/lead-filter';
 
 /** A pending delivery an interrupted fan-out run may have left without a job. */
 export interface LeftDelivery {
@@ -7,13 +8,17 @@ export interface LeftDelivery {
   nextAttemptAt: Date | null;
 }
 
+// Last among the join's conditions: only a destination the others let through evaluates its filter.
+const destinationFilterAdmits = leadFilterAdmits(Prisma.raw('t.filter'), Prisma.raw('e.document'));
+
 export interface EventFanOutOptions {
   db: DatabaseClient;
 }
 
 /**
  * Turns events into one delivery per subscribed destination: one that takes the event's type, the
- * source partner (no `sources` means all) and was registered before the event was recorded. Test
+ * source partner (no `sources` means all), whose filter takes the lead document (no filter means
+ * all, see `@leadrelay/lead-filter`) and was registered before the event was recorded. Test
  * traffic stays apart: a sandbox partner's events go to test destinations only (`test`, or
  * `pending_review` until approved), every other partner's to live ones only.
  * Idempotent: a delivery is unique per (event, destination), and its message id is made once, here.
@@ -64,6 +69,7 @@ export class EventFanOut {
          AND (cardinality(t.sources) = 0 OR e.partner_slug = ANY (t.sources))
          AND t.created_at <= e.created_at
          AND (t.mode = 'live') <> locked.sandbox
+         AND ${destinationFilterAdmits}
         ON CONFLICT (event_id, destination_id) DO NOTHING
         RETURNING id, event_id
       ), marked AS (
