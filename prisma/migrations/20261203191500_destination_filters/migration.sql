@@ -16,9 +16,9 @@ CREATE FUNCTION "lead_filter_decision"(filter JSONB, document JSONB, prefix TEXT
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS
 E'DECLARE
   operator text\073
-  child record\073
+  list_index integer\073
   sub record\073
-  location jsonpath\073
+  location text\073
   wanted jsonb\073
 BEGIN
   -- Stored filters passed LeadFilterSchema. Anything else takes no lead, rather than failing
@@ -36,8 +36,8 @@ BEGIN
     END IF\073
     -- all: the first filter that fails decides, any: the first that holds. When none does,
     -- the list itself decided (all held, or none did).
-    FOR child IN SELECT value, ordinality - 1 AS list_index FROM jsonb_array_elements(filter -> operator) WITH ORDINALITY LOOP
-      SELECT * INTO sub FROM lead_filter_decision(child.value, document, prefix || operator || ''.'' || child.list_index || ''.'')\073
+    FOR list_index IN 0 .. jsonb_array_length(filter -> operator) - 1 LOOP
+      sub := lead_filter_decision(filter -> operator -> list_index, document, prefix || operator || ''.'' || list_index || ''.'')\073
       IF sub.matches = (operator = ''any'') THEN
         matches := sub.matches\073
         held := sub.held\073
@@ -52,36 +52,31 @@ BEGIN
   END IF\073
   IF filter ? ''not'' THEN
     -- The condition that decided the inner filter decides, its outcome turned over.
-    SELECT * INTO sub FROM lead_filter_decision(filter -> ''not'', document, prefix || ''not.'')\073
+    sub := lead_filter_decision(filter -> ''not'', document, prefix || ''not.'')\073
     matches := NOT sub.matches\073
     held := sub.held\073
     decided_by := sub.decided_by\073
     RETURN\073
   END IF\073
   operator := CASE WHEN filter ? ''equals'' THEN ''equals'' WHEN filter ? ''in'' THEN ''in'' WHEN filter ? ''exists'' THEN ''exists'' END\073
-  IF operator IS NULL OR jsonb_typeof(filter -> ''field'') IS DISTINCT FROM ''string'' THEN
-    RETURN\073
-  END IF\073
   wanted := CASE operator WHEN ''in'' THEN filter -> ''in'' ELSE jsonb_build_array(filter -> operator) END\073
-  IF jsonb_typeof(wanted) IS DISTINCT FROM ''array'' THEN
+  IF operator IS NULL OR jsonb_typeof(wanted) IS DISTINCT FROM ''array'' OR (filter ->> ''field'') !~ ''^[a-z_]+([.][a-z_]+)*$'' THEN
     RETURN\073
   END IF\073
   decided_by := prefix || operator\073
   -- activities.property.state reads $."activities"."property"."state"[*]: in lax mode the path
   -- goes into every activity of the list, and [*] into a list value (tags), or takes a single one.
-  location := (''$'' || (SELECT string_agg(''.'' || to_jsonb(part)::text, '''' ORDER BY part_number)
-                       FROM unnest(string_to_array(filter ->> ''field'', ''.'')) WITH ORDINALITY AS parts (part, part_number)) || ''[*]'')::jsonpath\073
+  location := ''$."'' || replace(filter ->> ''field'', ''.'', ''"."'') || ''"[*]''\073
   IF operator = ''exists'' THEN
     -- Absent, null and the empty string (the email of a lead known by phone only) are not there.
-    held := EXISTS (SELECT FROM jsonb_path_query(document, location) AS found (value) WHERE found.value NOT IN (''null'', ''""''))
+    held := jsonb_path_exists(document, (location || '' ? ((@.type() == "string" && @ != "") || (@.type() != "string" && @.type() != "null"))'')::jsonpath)
             = (jsonb_typeof(filter -> ''exists'') = ''boolean'' AND (filter ->> ''exists'')::boolean)\073
   ELSE
-    -- Any value found equal to any value listed: strings ignoring case, numbers by value.
-    held := EXISTS (
-      SELECT FROM jsonb_path_query(document, location) AS found (value), jsonb_array_elements(wanted) AS listed (value)
-      WHERE CASE WHEN jsonb_typeof(found.value) = ''string'' AND jsonb_typeof(listed.value) = ''string''
-                 THEN lower(found.value #>> ''{}'') = lower(listed.value #>> ''{}'')
-                 ELSE found.value = listed.value END)\073
+    -- Any value found equal to any value listed. Lowering the JSON text of both lowers their
+    -- strings only (keys, true, false and null are lower case already), so strings compare
+    -- ignoring case, and the jsonpath == compares numbers by value and never a string with a number.
+    held := jsonb_path_exists(lower(jsonb_path_query_array(document, location::jsonpath)::text)::jsonb, ''$[*] ? (@ == $listed[*])'',
+                              jsonb_build_object(''listed'', lower(wanted::text)::jsonb))\073
   END IF\073
   matches := held\073
 END\073
@@ -89,4 +84,4 @@ END\073
 
 CREATE FUNCTION "lead_filter_matches"(filter JSONB, document JSONB) RETURNS BOOLEAN
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-'SELECT matches FROM lead_filter_decision(filter, document)';
+'SELECT (lead_filter_decision(filter, document)).matches';
