@@ -16,3 +16,6 @@ export { noSecurity } from './openapi-security.ts';
 export type { SecurityRequirements } from './openapi-security.ts';
 export { FailedLoginLimiter } from './failed-login-limiter.ts';
 export type { FailedLoginLimiterOptions } from './failed-login-limiter.ts';
+export { decodeKeysetCursor, encodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
+export type { KeysetPosition } from './keyset-cursor.ts';
+export { keysetPageQuery } from './keyset-page-query.ts';

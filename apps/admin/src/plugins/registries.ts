@@ -1,9 +1,6 @@
 import fp from 'fastify-plugin';
 import { PartnerRegistry } from '../services/partner-registry.ts';
-import { DestinationRegistry } from '../services/destination-registry.ts';
-import { DestinationTester } from '../services/destination-tester.ts';
-import { DeliveryDirectory } from '../services/delivery-directory.ts';
-import { DeliveryReplayer } from '../services/delivery-replayer.ts';
+import { DeliveryDirectory, DeliveryReplayer, DestinationRegistry, DestinationTester } from '@leadrelay/destinations';
 import { LeadDirectory } from '../services/lead-directory.ts';
 import { LeadExporter } from '../services/lead-export.ts';
 import { StatsCollector } from '../services/stats-collector.ts';

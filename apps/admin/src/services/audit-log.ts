@@ -1,6 +1,6 @@
+import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from '@leadrelay/http-kit';
 import { newTimeOrderedUuid, type AuditEntryModel, type DatabaseClient, type Prisma } from '@leadrelay/db';
 import type { AdminActor } from './admin-actor.ts';
-import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 
 /**
  * What one entry records. Deliberately no request body, query or header: the identifiers and the

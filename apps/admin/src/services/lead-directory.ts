@@ -10,9 +10,8 @@ import type {
   Prisma,
   RawSubmissionModel,
 } from '@leadrelay/db';
-import { AppError } from '@leadrelay/http-kit';
+import { AppError, decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from '@leadrelay/http-kit';
 import { resolvePersonIdentifiers } from './person-identifiers.ts';
-import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 
 /** Each history list of a lead's detail holds at most this many rows: the latest ones. */
 export const leadHistoryLimit = 500;

@@ -1,6 +1,6 @@
 import type { DatabaseClient } from '@leadrelay/db';
 import { rawSubmissionSha256, serializeLeadDocument, type LeadDocument } from '@leadrelay/lead';
-import { toDeliveryAttemptView, type DeliveryAttemptView } from './delivery-directory.ts';
+import { toDeliveryAttemptView, type DeliveryAttemptView } from '@leadrelay/destinations';
 import {
   leadNotFound,
   partnerRef,

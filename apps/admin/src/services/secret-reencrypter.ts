@@ -1,7 +1,6 @@
 import { Prisma, type DatabaseClient } from '@leadrelay/db';
 import { SecretDecryptionError, type SecretBox } from '@leadrelay/credentials';
-import { AppError } from '@leadrelay/http-kit';
-import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter, type KeysetPosition } from './keyset-cursor.ts';
+import { AppError, decodeKeysetCursor, keysetPage, newestFirst, rowsAfter, type KeysetPosition } from '@leadrelay/http-kit';
 
 /** Where secrets are stored: partners' MD5 secrets, then destinations' signing secrets. */
 const secretTables = ['partners', 'destinations'] as const;

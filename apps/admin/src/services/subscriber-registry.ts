@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isRecordNotFoundError, type DatabaseClient, type Prisma, type SubscriberModel } from '@leadrelay/db';
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
-import type { DeliveryReplayer } from './delivery-replayer.ts';
+import type { DeliveryReplayer } from '@leadrelay/destinations';
 
 /** Destinations a subscriber may register itself unless an operator says otherwise. */
 export const defaultMaxDestinations = 10;

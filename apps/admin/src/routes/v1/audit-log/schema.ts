@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { keysetPageQuery } from '../keyset-page-query.ts';
+import { ErrorBodySchema, keysetPageQuery } from '@leadrelay/http-kit';
 import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 export const ListAuditLogQuery = z.object({

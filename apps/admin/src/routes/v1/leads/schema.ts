@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { ErrorBodySchema } from '@leadrelay/http-kit';
-import { keysetPageQuery } from '../keyset-page-query.ts';
+import { ErrorBodySchema, keysetPageQuery } from '@leadrelay/http-kit';
 import { adminTokenAuth } from '../../../plugins/openapi.ts';
-import { DeliveryAttemptView } from '../deliveries/schema.ts';
+import { DeliveryAttemptViewSchema } from '@leadrelay/destinations';
 
 export const FindLeadsQuery = z.object({
   email: z.string().min(1).max(320).optional().describe('Any case and surrounding spaces; normalized as intake does'),
@@ -202,7 +201,7 @@ export const LeadExport = z.object({
       documentSent: z
         .unknown()
         .describe("The seed 003 body every attempt sends, with the destination's current partner_id; null once retention removed the event's document"),
-      attempts: z.array(DeliveryAttemptView).describe('Oldest first'),
+      attempts: z.array(DeliveryAttemptViewSchema).describe('Oldest first'),
     }),
   ),
 });

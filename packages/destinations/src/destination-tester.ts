@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseClient } from '@leadrelay/db';
 import type { SecretBox } from '@leadrelay/credentials';
-import { AppError } from '@leadrelay/http-kit';
 import type { LeadDocument } from '@leadrelay/lead';
 import { WebhookSender, buildSignedWebhook } from '@leadrelay/delivery';
-
-export interface DestinationTestResult {
-  /** The message id of the sample; it is not a delivery and is never sent again. */
-  messageId: string;
-  /** True for a 2xx answer: the receiver would have taken a real lead. */
-  accepted: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  /** The first 1 KiB of the answer. */
-  responseBody: string | null;
-  /** Timeout, connection or TLS error, or a refused address. */
-  error: string | null;
-}
+import { destinationNotFound, scopedDestinationWhere, type DestinationScope } from './destination-scope.ts';
+import type { DestinationTestResult } from './destination-schemas.ts';
 
 export interface DestinationTesterOptions {
   db: DatabaseClient;
@@ -41,9 +29,9 @@ export class DestinationTester {
     this.#sender = new WebhookSender({ allowPrivate, connectionsPerOrigin: 4 });
   }
 
-  async test(destinationId: string): Promise<DestinationTestResult> {
-    const destination = await this.#db.destination.findFirst({ where: { id: destinationId, deletedAt: null } });
-    if (!destination) throw new AppError('not_found', `no destination ${destinationId}`);
+  async test(scope: DestinationScope, destinationId: string): Promise<DestinationTestResult> {
+    const destination = await this.#db.destination.findFirst({ where: { id: destinationId, ...scopedDestinationWhere(scope) } });
+    if (!destination) throw destinationNotFound(destinationId);
     const messageId = randomUUID();
     const { body, headers } = buildSignedWebhook({
       messageId,

@@ -2,6 +2,8 @@ import type { DatabaseClient } from '@leadrelay/db';
 import { deliveryRerunJobOptions, type DeliveryRerunReason } from '@leadrelay/delivery';
 import { AppError } from '@leadrelay/http-kit';
 import type { QueueRegistry } from '@leadrelay/queue';
+import { deliveryNotFound, destinationNotFound, scopedDeliveryWhere, scopedDestinationWhere, type DestinationScope } from './destination-scope.ts';
+import type { DestinationReplayResult } from './destination-schemas.ts';
 
 export interface DeliveryReplayerOptions {
   db: DatabaseClient;
@@ -22,12 +24,12 @@ export class DeliveryReplayer {
   }
 
   /** One delivery, whatever its outcome, unless it is still pending (a run is under way). */
-  async replayDelivery(deliveryId: string): Promise<void> {
-    const delivery = await this.#db.delivery.findUnique({
-      where: { id: deliveryId },
+  async replayDelivery(scope: DestinationScope, deliveryId: string): Promise<void> {
+    const delivery = await this.#db.delivery.findFirst({
+      where: { id: deliveryId, ...scopedDeliveryWhere(scope) },
       select: { status: true, destination: { select: { enabled: true, deletedAt: true } }, event: { select: { documentRemovedAt: true } } },
     });
-    if (!delivery) throw new AppError('not_found', `no delivery ${deliveryId}`);
+    if (!delivery) throw deliveryNotFound(deliveryId);
     if (delivery.event.documentRemovedAt) {
       // Rebuilding it from the lead as it is now would send other data under the same message id.
       throw new AppError(
@@ -52,9 +54,12 @@ export class DeliveryReplayer {
    * Every failed or paused delivery of a destination made since `since`, in event order; those
    * whose document retention removed are left as they are (see replayDelivery), and counted.
    */
-  async replayDestination(destinationId: string, since: Date): Promise<{ replayed: number; contentExpired: number }> {
-    const destination = await this.#db.destination.findFirst({ where: { id: destinationId, deletedAt: null }, select: { enabled: true, deletedAt: true } });
-    if (!destination) throw new AppError('not_found', `no destination ${destinationId}`);
+  async replayDestination(scope: DestinationScope, destinationId: string, since: Date): Promise<DestinationReplayResult> {
+    const destination = await this.#db.destination.findFirst({
+      where: { id: destinationId, ...scopedDestinationWhere(scope) },
+      select: { enabled: true, deletedAt: true },
+    });
+    if (!destination) throw destinationNotFound(destinationId);
     this.#assertSendable(destination);
     const ids = await this.#db.$queryRaw<{ id: string }[]>`
       WITH replayed AS (

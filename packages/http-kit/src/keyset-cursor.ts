@@ -1,7 +1,7 @@
-import { AppError } from '@leadrelay/http-kit';
+import { AppError } from './app-error.ts';
 
 /**
- * Keyset pagination of the admin's lists (leads, deliveries): newest first by (createdAt, id), a
+ * Keyset pagination of the APIs' lists (leads, deliveries, the audit log): newest first by (createdAt, id), a
  * page's cursor being where it ended. The order, the condition for the next page and the cursor
  * live here together, since a cursor only means something in this order.
  */

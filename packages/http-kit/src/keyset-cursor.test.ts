@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '@leadrelay/http-kit';
+import { AppError } from './app-error.ts';
 import { decodeKeysetCursor, encodeKeysetCursor, keysetPage, rowsAfter } from './keyset-cursor.ts';
 
 describe('keyset cursors', () => {

@@ -1,46 +1,7 @@
-import type { DatabaseClient, DeliveryAttemptModel, DeliveryStatus, EventType, Prisma } from '@leadrelay/db';
-import { AppError } from '@leadrelay/http-kit';
-import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
-
-export interface ListDeliveriesInput {
-  destinationId?: string;
-  status?: DeliveryStatus;
-  /** Deliveries made at or after this time. */
-  since?: Date;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-  limit: number;
-}
-
-export interface DeliveryView {
-  id: string;
-  destinationId: string;
-  eventId: string;
-  eventType: EventType;
-  leadId: string;
-  /** X-Lead-Router-Message-Id and webhook-id: the same on every attempt and replay. */
-  messageId: string;
-  status: DeliveryStatus;
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface DeliveryAttemptView {
-  number: number;
-  startedAt: string;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  /** The first 1 KiB of the answer; null once retention removed it. */
-  responseBody: string | null;
-  /** When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept. */
-  responseBodyRemovedAt: string | null;
-  nextAttemptAt: string | null;
-}
+import type { DatabaseClient, DeliveryAttemptModel, Prisma } from '@leadrelay/db';
+import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from '@leadrelay/http-kit';
+import { deliveryNotFound, destinationNotFound, scopedDeliveryWhere, type DestinationScope } from './destination-scope.ts';
+import type { DeliveryAttemptView, DeliveryDetail, DeliveryList, DeliveryView, ListDeliveriesInput } from './delivery-schemas.ts';
 
 const deliverySelect = {
   id: true,
@@ -59,13 +20,22 @@ const deliverySelect = {
 
 type DeliveryRow = Prisma.DeliveryGetPayload<{ select: typeof deliverySelect }>;
 
-/** Read side of deliveries for operators: what was sent where, when, and how it went. */
+/** Read side of deliveries, for operators and subscribers: what was sent where, when, and how it went. */
 export class DeliveryDirectory {
   constructor(private readonly db: DatabaseClient) {}
 
-  async list({ destinationId, status, since, cursor, limit }: ListDeliveriesInput): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
+  /**
+   * Newest first. A `destinationId` outside the scope is a 404, as for an id that does not exist,
+   * rather than an empty page that would look like a quiet destination.
+   */
+  async list(scope: DestinationScope, { destinationId, status, since, cursor, limit }: ListDeliveriesInput): Promise<DeliveryList> {
+    if (destinationId && scope.kind === 'subscriber') {
+      const own = await this.db.destination.count({ where: { id: destinationId, subscriberId: scope.subscriberId } });
+      if (own === 0) throw destinationNotFound(destinationId);
+    }
     const after = cursor ? decodeKeysetCursor(cursor) : null;
     const where: Prisma.DeliveryWhereInput = {
+      ...scopedDeliveryWhere(scope),
       ...(destinationId ? { destinationId } : {}),
       ...(status ? { status } : {}),
       AND: [
@@ -83,12 +53,12 @@ export class DeliveryDirectory {
     return { deliveries: page.rows.map(toDeliveryView), nextCursor: page.nextCursor };
   }
 
-  async get(id: string): Promise<DeliveryView & { attempts: DeliveryAttemptView[] }> {
-    const delivery = await this.db.delivery.findUnique({
-      where: { id },
+  async get(scope: DestinationScope, id: string): Promise<DeliveryDetail> {
+    const delivery = await this.db.delivery.findFirst({
+      where: { id, ...scopedDeliveryWhere(scope) },
       select: { ...deliverySelect, attempts: { orderBy: { number: 'asc' } } },
     });
-    if (!delivery) throw new AppError('not_found', `no delivery ${id}`);
+    if (!delivery) throw deliveryNotFound(id);
     return {
       ...toDeliveryView(delivery),
       attempts: delivery.attempts.map(toDeliveryAttemptView),

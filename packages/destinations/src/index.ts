@@ -1,0 +1,11 @@
+export { DestinationRegistry, allEventTypes, defaultSecretSwitchOverMs, toDestinationView } from './destination-registry.ts';
+export type { DestinationRegistryOptions, RotateSecretInput } from './destination-registry.ts';
+export { DestinationTester } from './destination-tester.ts';
+export type { DestinationTesterOptions } from './destination-tester.ts';
+export { DeliveryDirectory, toDeliveryAttemptView } from './delivery-directory.ts';
+export { DeliveryReplayer } from './delivery-replayer.ts';
+export type { DeliveryReplayerOptions } from './delivery-replayer.ts';
+export { assertOperator, operatorScope, scopedDeliveryWhere, scopedDestinationWhere, subscriberScope } from './destination-scope.ts';
+export type { DestinationScope } from './destination-scope.ts';
+export * from './destination-schemas.ts';
+export * from './delivery-schemas.ts';
