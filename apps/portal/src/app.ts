@@ -7,6 +7,7 @@ import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
 import subscriberAuth from './plugins/subscriber-auth.ts';
 import portalSession from './plugins/portal-session.ts';
+import destinationServices from './plugins/destination-services.ts';
 import pages from './routes/pages/index.ts';
 import meRoutes from './routes/v1/me/index.ts';
 
@@ -27,6 +28,7 @@ export async function buildPortalApp({ config, logger }: BuildPortalAppOptions):
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [] });
   await app.register(healthRoutes, { readiness });
   await app.register(meRoutes, { prefix: '/v1/me' });
+  await app.register(destinationServices);
   await app.register(portalSession);
   await app.register(pages);
   return app;

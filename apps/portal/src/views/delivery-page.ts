@@ -13,7 +13,7 @@ interface SentRequest {
 export interface DeliveryPageView {
   viewer: PageViewer;
   flash?: PortalFlash;
-  destination: DestinationView;
+  destination: Pick<DestinationView, 'id' | 'name'>;
   delivery: DeliveryDetail & SentRequest;
 }
 

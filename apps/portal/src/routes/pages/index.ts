@@ -5,6 +5,8 @@ import { renderErrorPage } from '../../views/error-page.ts';
 import { pageViewerOf } from './page-reply.ts';
 import assetRoutes from './assets.ts';
 import sessionPages from './session.ts';
+import destinationPages from './destinations.ts';
+import deliveryPages from './deliveries.ts';
 
 /**
  * The portal's web pages: server-rendered HTML, forms that POST and redirect (no JavaScript
@@ -29,6 +31,8 @@ const pages: FastifyPluginAsync = async (app) => {
 
   await app.register(assetRoutes);
   await app.register(sessionPages);
+  await app.register(destinationPages);
+  await app.register(deliveryPages);
 };
 
 export default pages;
