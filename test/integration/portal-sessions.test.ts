@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisConnection } from '@leadrelay/queue';
+import type { AppProcess } from '../support/app-process.ts';
+import { adminRequest, startLeadRelaySystem, startPortalProcess, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { testRedisUrl } from '../support/test-redis.ts';
+
+/**
+ * The portal pages' sessions and form safety, over plain HTTP: what the browser test cannot see
+ * (Redis contents, a request without Origin) and what it would take long to drive (rotations,
+ * the shared failed-login limit).
+ */
+describe('portal pages: sessions, CSRF and escaping', () => {
+  let system: LeadRelaySystem;
+  let portal: AppProcess;
+  let portalUrl = '';
+  let redis: ReturnType<typeof createRedisConnection>;
+
+  beforeAll(async () => {
+    system = await startLeadRelaySystem();
+    ({ process: portal, url: portalUrl } = await startPortalProcess({
+      databaseUrl: system.databaseUrl,
+      queuePrefix: system.queuePrefix,
+      env: { ALLOW_PRIVATE_DESTINATIONS: 'true' },
+    }));
+    redis = createRedisConnection(testRedisUrl, { role: 'client', connectionName: 'portal-sessions-test' });
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await portal?.stop();
+    await system?.stop();
+  });
+
+  async function subscriber(name: string): Promise<{ id: string; apiKey: string }> {
+    const created = await adminRequest<{ id: string; apiKey: string }>(system, 'POST', '/v1/subscribers', { name });
+    expect(created.status).toBe(201);
+    return created.body;
+  }
+
+  /** A form POST as a browser on the portal's own page sends it (Origin set), redirects not followed. */
+  function post(path: string, form: Record<string, string>, { cookie, headers = { origin: portalUrl } }: { cookie?: string; headers?: Record<string, string> } = {}) {
+    return fetch(`${portalUrl}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers, ...(cookie ? { cookie } : {}) },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+
+  function get(path: string, cookie?: string) {
+    return fetch(`${portalUrl}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  }
+
+  async function signIn(apiKey: string): Promise<{ cookie: string; setCookie: string; token: string }> {
+    const answer = await post('/session', { apiKey });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/destinations');
+    const setCookie = answer.headers.get('set-cookie') ?? '';
+    const cookie = setCookie.split(';')[0]!;
+    return { cookie, setCookie, token: cookie.split('=')[1]! };
+  }
+
+  async function csrfTokenOf(cookie: string): Promise<string> {
+    const page = await get('/destinations', cookie);
+    expect(page.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+    expect(token).toBeDefined();
+    return token!;
+  }
+
+  it('exchanges the key for an httpOnly, SameSite=Strict cookie whose token Redis keeps only hashed', async () => {
+    const acme = await subscriber('Acme CRM');
+    const { setCookie, cookie, token } = await signIn(acme.apiKey);
+    expect(setCookie).toMatch(/^leadrelay_portal_session=[A-Za-z0-9_-]{43}; /);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Path=/');
+    expect(setCookie).not.toContain('Secure');
+    expect((await get('/destinations', cookie)).status).toBe(200);
+    expect((await get('/', cookie)).headers.get('location')).toBe('/destinations');
+
+    const keys = await redis.keys(`${system.queuePrefix}:portal-session:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).not.toContain(token);
+      expect(await redis.get(key)).not.toContain(token);
+      expect(await redis.get(key)).not.toContain(acme.apiKey);
+    }
+  });
+
+  it('ends the session when the key is rotated, when the subscriber is disabled, and on sign-out', async () => {
+    const rotating = await subscriber('Rotating CRM');
+    const first = await signIn(rotating.apiKey);
+    const rotated = await adminRequest<{ apiKey: string }>(system, 'POST', `/v1/subscribers/${rotating.id}/rotate-key`);
+    const afterRotation = await get('/destinations', first.cookie);
+    expect(afterRotation.status).toBe(303);
+    expect(afterRotation.headers.get('location')).toBe('/?signed-out=key-changed');
+    // Gone for good, even if the key were rotated back: the session was removed.
+    expect((await get('/destinations', first.cookie)).headers.get('location')).toBe('/?signed-out=expired');
+
+    const second = await signIn(rotated.body.apiKey);
+    await adminRequest(system, 'POST', `/v1/subscribers/${rotating.id}/disable`);
+    expect((await get('/destinations', second.cookie)).headers.get('location')).toBe('/?signed-out=disabled');
+    const refused = await post('/session', { apiKey: rotated.body.apiKey });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('disabled');
+    await adminRequest(system, 'POST', `/v1/subscribers/${rotating.id}/enable`);
+
+    const third = await signIn(rotated.body.apiKey);
+    const signedOut = await post('/session/logout', { _csrf: await csrfTokenOf(third.cookie) }, { cookie: third.cookie });
+    expect(signedOut.status).toBe(303);
+    expect(signedOut.headers.get('set-cookie')).toMatch(/^leadrelay_portal_session=;/);
+    expect((await get('/destinations', third.cookie)).status).toBe(303);
+  });
+
+  it('refuses a POST without the CSRF token, with a wrong one, or not from the portal (Origin, else Referer)', async () => {
+    const { cookie } = await signIn((await subscriber('Careful CRM')).apiKey);
+    const csrfToken = await csrfTokenOf(cookie);
+    const form = { name: 'Careful receiver', url: 'http://127.0.0.1:9/hooks', _csrf: csrfToken };
+    for (const [what, body, headers] of [
+      ['no token', { ...form, _csrf: '' }, { origin: portalUrl }],
+      ['a wrong token', { ...form, _csrf: csrfToken.slice(1) }, { origin: portalUrl }],
+      ['another origin', form, { origin: 'https://evil.example' }],
+      ['another referer', form, { referer: 'https://evil.example/page' }],
+      ['neither origin nor referer', form, {}],
+    ] as const) {
+      const refused = await post('/destinations', body, { cookie, headers });
+      expect({ what, status: refused.status }).toEqual({ what, status: 403 });
+      expect(refused.headers.get('content-type')).toContain('text/html');
+    }
+    const listed = await fetch(`${portalUrl}/destinations`, { headers: { cookie } });
+    expect(await listed.text()).toContain('No destination yet');
+
+    const fromReferer = await post('/destinations', form, { cookie, headers: { referer: `${portalUrl}/destinations/new` } });
+    expect(fromReferer.status).toBe(303);
+    expect(fromReferer.headers.get('location')).toMatch(/^\/destinations\/[0-9a-f-]{36}$/);
+    // The sign-in form has no session, but its Origin is checked too.
+    expect((await post('/session', { apiKey: 'lrsub_x' }, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
+  });
+
+  it("escapes what a subscriber typed, and names the field of a form it got wrong", async () => {
+    const { cookie } = await signIn((await subscriber('Escaping CRM')).apiKey);
+    const csrfToken = await csrfTokenOf(cookie);
+    const created = await post('/destinations', { name: '<img src=x onerror=alert(1)>', url: 'http://127.0.0.1:9/hooks?a=1&b="2"', _csrf: csrfToken }, { cookie });
+    const page = await (await get(created.headers.get('location')!, cookie)).text();
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page).not.toContain('<img');
+    expect(page).toContain('a=1&amp;b=&quot;2&quot;');
+
+    const invalid = await post('/destinations', { name: 'Bad', url: 'http://127.0.0.1:9/hooks', timeoutMs: '5', _csrf: csrfToken }, { cookie });
+    expect(invalid.status).toBe(303);
+    expect(invalid.headers.get('location')).toBe('/destinations/new');
+    const form = await (await get('/destinations/new', cookie)).text();
+    expect(form).toContain('the form is invalid');
+    expect(form).toContain('timeoutMs:');
+  });
+
+  it('counts failed sign-ins and failed bearer keys from one address in the same limit', async () => {
+    const kept = await subscriber('Kept CRM');
+    let answer: Response | undefined;
+    for (let guess = 0; guess < 25; guess += 1) {
+      answer = await fetch(`${portalUrl}/v1/me`, { headers: { authorization: `Bearer lrsub_guess-${guess}` } });
+      if (answer.status === 429) break;
+    }
+    expect(answer?.status).toBe(429);
+    const form = await post('/session', { apiKey: 'lrsub_one-more-guess' });
+    expect(form.status).toBe(429);
+    expect(Number(form.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await form.text()).toContain('too many failed subscriber logins');
+    // A right key still signs in.
+    expect((await post('/session', { apiKey: kept.apiKey })).status).toBe(303);
+  });
+});
