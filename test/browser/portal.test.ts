@@ -109,7 +109,7 @@ describe('the CRM portal in a real browser', () => {
     await page.setViewportSize(phone);
     await page.screenshot({ path: join(artifactsDirectory, `portal-${name}-phone.png`), fullPage: true });
     // Nothing is wider than the phone's screen: the page does not scroll sideways.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(phone.width);
     await page.setViewportSize(laptop);
   }
 
@@ -125,7 +125,7 @@ describe('the CRM portal in a real browser', () => {
     const [cookie, ...others] = await acme.cookies(portalUrl);
     expect(others).toHaveLength(0);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
 
     const answer = await page.goto(`${portalUrl}/destinations`);
     const headers = answer!.headers();

@@ -9,3 +9,5 @@ export { assertOperator, operatorScope, scopedDeliveryWhere, scopedDestinationWh
 export type { DestinationScope } from './destination-scope.ts';
 export * from './destination-schemas.ts';
 export * from './delivery-schemas.ts';
+export { createDestinationServices } from './destination-services.ts';
+export type { DestinationServices, DestinationServicesOptions } from './destination-services.ts';

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { PartnerRegistry } from '../services/partner-registry.ts';
-import { DeliveryDirectory, DeliveryReplayer, DestinationRegistry, DestinationTester } from '@leadrelay/destinations';
+import { createDestinationServices, type DeliveryDirectory, type DeliveryReplayer, type DestinationRegistry, type DestinationTester } from '@leadrelay/destinations';
 import { LeadDirectory } from '../services/lead-directory.ts';
 import { LeadExporter } from '../services/lead-export.ts';
 import { StatsCollector } from '../services/stats-collector.ts';
@@ -31,14 +31,18 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     app.decorate('partnerRegistry', new PartnerRegistry(app.db, app.secretBox, app.adminConfig.ADMIN_PUBLIC_URL));
-    const allowPrivate = app.adminConfig.ALLOW_PRIVATE_DESTINATIONS;
-    const deliveryReplayer = new DeliveryReplayer({ db: app.db, queues: app.queues });
-    const destinationTester = new DestinationTester({ db: app.db, secretBox: app.secretBox, allowPrivate });
+    const destinations = createDestinationServices({
+      db: app.db,
+      secretBox: app.secretBox,
+      queues: app.queues,
+      allowPrivate: app.adminConfig.ALLOW_PRIVATE_DESTINATIONS,
+    });
+    const { deliveryReplayer } = destinations;
     app.decorate('deliveryReplayer', deliveryReplayer);
-    app.decorate('deliveryDirectory', new DeliveryDirectory(app.db));
-    app.decorate('destinationTester', destinationTester);
-    app.decorate('destinationRegistry', new DestinationRegistry({ db: app.db, secretBox: app.secretBox, allowPrivate, replayer: deliveryReplayer }));
-    app.addHook('onClose', async () => destinationTester.close());
+    app.decorate('deliveryDirectory', destinations.deliveryDirectory);
+    app.decorate('destinationTester', destinations.destinationTester);
+    app.decorate('destinationRegistry', destinations.destinationRegistry);
+    app.addHook('onClose', async () => destinations.close());
     const leadDirectory = new LeadDirectory(app.db);
     app.decorate('leadDirectory', leadDirectory);
     app.decorate('leadExporter', new LeadExporter(app.db, leadDirectory));

@@ -1,7 +1,5 @@
 import fp from 'fastify-plugin';
-import { SecretBox } from '@leadrelay/credentials';
-import { DeliveryDirectory, DeliveryReplayer, DestinationRegistry, DestinationTester } from '@leadrelay/destinations';
-import { QueueRegistry, createRedisConnection } from '@leadrelay/queue';
+import { createDestinationServices, type DeliveryDirectory, type DeliveryReplayer, type DestinationRegistry, type DestinationTester } from '@leadrelay/destinations';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,28 +11,22 @@ declare module 'fastify' {
 }
 
 /**
- * STAND-IN until the portal's own registries plugin lands on main (the lead engineer's, beside
- * the /v1/destinations routes): the same four services, under the same names, so the pages can
- * be built and tested. Replaced by it at the merge.
+ * The admin's own destination services (`@leadrelay/destinations`), called here with the
+ * subscriber's scope: the URL policy, SSRF checks, signing and replays are the same code.
  */
 export default fp(
   async (app) => {
-    const config = app.portalConfig;
-    const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEYS);
-    const queueConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'portal-queues' });
-    const queues = new QueueRegistry({ connection: queueConnection, prefix: config.QUEUE_PREFIX });
-    const allowPrivate = config.ALLOW_PRIVATE_DESTINATIONS;
-    const deliveryReplayer = new DeliveryReplayer({ db: app.db, queues });
-    const destinationTester = new DestinationTester({ db: app.db, secretBox, allowPrivate });
-    app.decorate('deliveryReplayer', deliveryReplayer);
-    app.decorate('deliveryDirectory', new DeliveryDirectory(app.db));
-    app.decorate('destinationTester', destinationTester);
-    app.decorate('destinationRegistry', new DestinationRegistry({ db: app.db, secretBox, allowPrivate, replayer: deliveryReplayer }));
-    app.addHook('onClose', async () => {
-      await destinationTester.close();
-      await queues.close();
-      queueConnection.disconnect();
+    const services = createDestinationServices({
+      db: app.db,
+      secretBox: app.secretBox,
+      queues: app.queues,
+      allowPrivate: app.portalConfig.ALLOW_PRIVATE_DESTINATIONS,
     });
+    app.decorate('destinationRegistry', services.destinationRegistry);
+    app.decorate('destinationTester', services.destinationTester);
+    app.decorate('deliveryDirectory', services.deliveryDirectory);
+    app.decorate('deliveryReplayer', services.deliveryReplayer);
+    app.addHook('onClose', async () => services.close());
   },
-  { name: 'registries', dependencies: ['infrastructure'] },
+  { name: 'destination-services', dependencies: ['infrastructure'] },
 );

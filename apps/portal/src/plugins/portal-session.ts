@@ -2,7 +2,6 @@ import fp from 'fastify-plugin';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SubscriberModel } from '@leadrelay/db';
-import { SecretBox } from '@leadrelay/credentials';
 import { PortalSessionStore, portalSessionIdleMs, type PortalSession } from '../services/portal-session-store.ts';
 
 /** Why a session ended without signing out, for the sign-in page to say. */
@@ -47,7 +46,7 @@ export default fp(
     const sessions = new PortalSessionStore({
       redis: app.redis,
       queuePrefix: config.QUEUE_PREFIX,
-      secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEYS),
+      secretBox: app.secretBox,
     });
     const cookieOptions = {
       httpOnly: true,
@@ -90,11 +89,13 @@ export default fp(
       const result = await readPageSession(request, reply);
       if ('token' in result) {
         request.pageSession = result;
+        // As a bearer key sets it: the pages take the destination services' scope from it as the API does.
+        request.subscriber = result.subscriber;
         return;
       }
       // 303 for a form's POST too: the browser then GETs the sign-in page, told why.
       return reply.redirect(result.ended === 'none' ? '/' : `/?signed-out=${result.ended}`, 303);
     });
   },
-  { name: 'portal-session', dependencies: ['infrastructure'] },
+  { name: 'portal-session', dependencies: ['infrastructure', 'subscriber-auth'] },
 );

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, keysetPageQuery } from '@leadrelay/http-kit';
-import { DeliveryIdParams, DeliveryStatusSchema, DestinationIdParams, subscriberScope, type DestinationScope, type DestinationView } from '@leadrelay/destinations';
+import { DeliveryIdParams, DeliveryStatusSchema, DestinationIdParams, type DestinationScope, type DestinationView } from '@leadrelay/destinations';
 import { renderDeliveriesPage } from '../../views/deliveries-page.ts';
 import { renderDeliveryPage } from '../../views/delivery-page.ts';
+import { scopeOf } from '../v1/subscriber-scope.ts';
 import { parseForm } from './form-input.ts';
 import { runFormAction, sendHtml, signedInViewer, takeFlash } from './page-reply.ts';
 
@@ -15,9 +16,6 @@ const DeliveriesPageQuery = z.object({
   cursor: keysetPageQuery.cursor,
 });
 
-function scopeOf(request: FastifyRequest): DestinationScope {
-  return subscriberScope(request.pageSession!.subscriber.id);
-}
 
 /** A destination's deliveries, one delivery with its attempts, and replaying it. */
 const deliveryPages: FastifyPluginAsync = async (app) => {

@@ -6,7 +6,6 @@ import {
   RequestLiveBody,
   RotateSecretBody,
   UpdateSubscriberDestinationBody,
-  subscriberScope,
   type DestinationScope,
   type DestinationTestResult,
   type DestinationWithSecretView,
@@ -15,6 +14,7 @@ import type { PortalFlash } from '../../services/portal-session-store.ts';
 import { renderDestinationPage } from '../../views/destination-page.ts';
 import { renderDestinationsPage } from '../../views/destinations-page.ts';
 import { renderNewDestinationPage } from '../../views/new-destination-page.ts';
+import { scopeOf } from '../v1/subscriber-scope.ts';
 import { formBody, listField, numberField, parseForm, textField, utcTimeField, type FormBody } from './form-input.ts';
 import { runFormAction, sendHtml, signedInViewer, takeFlash } from './page-reply.ts';
 
@@ -22,10 +22,6 @@ import { runFormAction, sendHtml, signedInViewer, takeFlash } from './page-reply
 const recentDeliveryCount = 5;
 const dayMs = 24 * 3_600_000;
 
-/** Always the session's own subscriber: the pages never act in an operator's scope. */
-function scopeOf(request: FastifyRequest): DestinationScope {
-  return subscriberScope(request.pageSession!.subscriber.id);
-}
 
 function destinationFields(form: FormBody) {
   return { name: textField(form, 'name'), url: textField(form, 'url'), events: listField(form, 'events'), timeoutMs: numberField(form, 'timeoutMs') };
