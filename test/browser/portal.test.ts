@@ -2,25 +2,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { AppProcess } from '../support/app-process.ts';
-import { adminRequest, startLeadRelaySystem, startPortalProcess, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { adminRequest, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
+import { createTestSubscriber, startPortalSystem, type PortalSystem } from '../support/portal-system.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const artifactsDirectory = join(dirname(fileURLToPath(import.meta.url)), '../artifacts');
 
-/** Debian's chromium package (scripts/test-prerequisites.sh installs it). Nothing is downloaded. */
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const laptop = { width: 1280, height: 900 };
 const phone = { width: 390, height: 844 };
 
@@ -36,8 +25,8 @@ interface Delivery {
  * cannot open any of it.
  */
 describe('the CRM portal in a real browser', () => {
+  let started: PortalSystem;
   let system: LeadRelaySystem;
-  let portal: AppProcess;
   let portalUrl = '';
   let browser: Browser;
   let acme: BrowserContext;
@@ -50,14 +39,10 @@ describe('the CRM portal in a real browser', () => {
   let failedDeliveryId = '';
 
   beforeAll(async () => {
-    system = await startLeadRelaySystem();
-    ({ process: portal, url: portalUrl } = await startPortalProcess({
-      databaseUrl: system.databaseUrl,
-      queuePrefix: system.queuePrefix,
-      env: { ALLOW_PRIVATE_DESTINATIONS: 'true' },
-    }));
+    started = await startPortalSystem({ ALLOW_PRIVATE_DESTINATIONS: 'true' });
+    ({ system, portalUrl } = started);
     await receiver.start();
-    acmeKey = (await subscriber('Acme CRM')).apiKey;
+    acmeKey = (await createTestSubscriber(system, 'Acme CRM')).apiKey;
     const partner = await adminRequest<{ apiKey: string }>(system, 'POST', '/v1/partners', { name: 'Sandbox partner', slug: 'portal-sandbox', profile: 'canonical', sandbox: true });
     expect(partner.status).toBe(201);
     partnerKey = partner.body.apiKey;
@@ -72,15 +57,8 @@ describe('the CRM portal in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await receiver.stop();
-    await portal?.stop();
-    await system?.stop();
+    await started?.stop();
   });
-
-  async function subscriber(name: string): Promise<{ id: string; apiKey: string }> {
-    const created = await adminRequest<{ id: string; apiKey: string }>(system, 'POST', '/v1/subscribers', { name });
-    expect(created.status).toBe(201);
-    return created.body;
-  }
 
   async function signIn(target: Page, key: string): Promise<void> {
     await target.goto(`${portalUrl}/`);
@@ -161,6 +139,31 @@ describe('the CRM portal in a real browser', () => {
     expect(receiver.received[0]!.headers['x-lead-router-signature']).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('rotates the secret, showing the new one once, and asks to go live; shows why an operator said no', async () => {
+    await page.getByLabel('New secret').fill('');
+    await page.getByLabel('at once').check();
+    await page.getByRole('button', { name: 'Rotate the secret' }).click();
+    await page.getByText('The secret is rotated').waitFor();
+    const rotated = await page.locator('#shown-secret').textContent();
+    expect(rotated).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(await page.getByText('weak_secret', { exact: false }).count()).toBe(0);
+
+    await page.getByLabel('Description').fill('Acme CRM puts every lead in your pipeline.');
+    await page.getByLabel('Partner ID Label').fill('Account ID');
+    await page.getByLabel('Partner ID Help').fill('Settings → Account, top right.');
+    await page.getByRole('button', { name: 'Ask to go live' }).click();
+    await page.getByText('You asked to go live').first().waitFor();
+    await page.locator('#mode').getByText('waiting for review').waitFor();
+
+    const destinationId = destinationPath.split('/').pop();
+    const rejected = await adminRequest(system, 'POST', `/v1/destinations/${destinationId}/reject`, { reason: 'Use https for live traffic.' });
+    expect(rejected.status).toBe(200);
+    await page.reload();
+    expect(await page.locator('#review-note').textContent()).toContain('Use https for live traffic.');
+    // The form keeps what was asked, to change and ask again.
+    expect(await page.getByLabel('Partner ID Label').inputValue()).toBe('Account ID');
+  });
+
   it("shows a sandbox partner's lead delivered to the test destination", async () => {
     await submitLead('sandbox-lead@example.com');
     await waitFor(async () => (await deliveries())[0]?.status === 'delivered', { description: 'the sandbox lead delivered' });
@@ -223,7 +226,7 @@ describe('the CRM portal in a real browser', () => {
   it("does not let a second subscriber's session open the first's destination or delivery pages", async () => {
     const globex = await browser.newContext({ viewport: laptop });
     const globexPage = await globex.newPage();
-    await signIn(globexPage, (await subscriber('Globex CRM')).apiKey);
+    await signIn(globexPage, (await createTestSubscriber(system, 'Globex CRM')).apiKey);
     expect(await globexPage.locator('#destinations').count()).toBe(0);
     for (const path of [destinationPath, `${destinationPath}/deliveries`, `/deliveries/${failedDeliveryId}`]) {
       const answer = await globexPage.goto(`${portalUrl}${path}`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection } from '@leadrelay/queue';
-import type { AppProcess } from '../support/app-process.ts';
-import { adminRequest, startLeadRelaySystem, startPortalProcess, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { adminRequest, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { createTestSubscriber, startPortalSystem, type PortalSystem } from '../support/portal-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
 
 /**
@@ -10,32 +10,21 @@ import { testRedisUrl } from '../support/test-redis.ts';
  * the shared failed-login limit).
  */
 describe('portal pages: sessions, CSRF and escaping', () => {
+  let started: PortalSystem;
   let system: LeadRelaySystem;
-  let portal: AppProcess;
   let portalUrl = '';
   let redis: ReturnType<typeof createRedisConnection>;
 
   beforeAll(async () => {
-    system = await startLeadRelaySystem();
-    ({ process: portal, url: portalUrl } = await startPortalProcess({
-      databaseUrl: system.databaseUrl,
-      queuePrefix: system.queuePrefix,
-      env: { ALLOW_PRIVATE_DESTINATIONS: 'true' },
-    }));
+    started = await startPortalSystem({ ALLOW_PRIVATE_DESTINATIONS: 'true' });
+    ({ system, portalUrl } = started);
     redis = createRedisConnection(testRedisUrl, { role: 'client', connectionName: 'portal-sessions-test' });
   });
 
   afterAll(async () => {
     redis?.disconnect();
-    await portal?.stop();
-    await system?.stop();
+    await started?.stop();
   });
-
-  async function subscriber(name: string): Promise<{ id: string; apiKey: string }> {
-    const created = await adminRequest<{ id: string; apiKey: string }>(system, 'POST', '/v1/subscribers', { name });
-    expect(created.status).toBe(201);
-    return created.body;
-  }
 
   /** A form POST as a browser on the portal's own page sends it (Origin set), redirects not followed. */
   function post(path: string, form: Record<string, string>, { cookie, headers = { origin: portalUrl } }: { cookie?: string; headers?: Record<string, string> } = {}) {
@@ -69,7 +58,7 @@ describe('portal pages: sessions, CSRF and escaping', () => {
   }
 
   it('exchanges the key for an httpOnly, SameSite=Strict cookie whose token Redis keeps only hashed', async () => {
-    const acme = await subscriber('Acme CRM');
+    const acme = await createTestSubscriber(system, 'Acme CRM');
     const { setCookie, cookie, token } = await signIn(acme.apiKey);
     expect(setCookie).toMatch(/^leadrelay_portal_session=[A-Za-z0-9_-]{43}; /);
     expect(setCookie).toContain('HttpOnly');
@@ -89,7 +78,7 @@ describe('portal pages: sessions, CSRF and escaping', () => {
   });
 
   it('ends the session when the key is rotated, when the subscriber is disabled, and on sign-out', async () => {
-    const rotating = await subscriber('Rotating CRM');
+    const rotating = await createTestSubscriber(system, 'Rotating CRM');
     const first = await signIn(rotating.apiKey);
     const rotated = await adminRequest<{ apiKey: string }>(system, 'POST', `/v1/subscribers/${rotating.id}/rotate-key`);
     const afterRotation = await get('/destinations', first.cookie);
@@ -114,7 +103,7 @@ describe('portal pages: sessions, CSRF and escaping', () => {
   });
 
   it('refuses a POST without the CSRF token, with a wrong one, or not from the portal (Origin, else Referer)', async () => {
-    const { cookie } = await signIn((await subscriber('Careful CRM')).apiKey);
+    const { cookie } = await signIn((await createTestSubscriber(system, 'Careful CRM')).apiKey);
     const csrfToken = await csrfTokenOf(cookie);
     const form = { name: 'Careful receiver', url: 'http://127.0.0.1:9/hooks', _csrf: csrfToken };
     for (const [what, body, headers] of [
@@ -139,7 +128,7 @@ describe('portal pages: sessions, CSRF and escaping', () => {
   });
 
   it("escapes what a subscriber typed, and names the field of a form it got wrong", async () => {
-    const { cookie } = await signIn((await subscriber('Escaping CRM')).apiKey);
+    const { cookie } = await signIn((await createTestSubscriber(system, 'Escaping CRM')).apiKey);
     const csrfToken = await csrfTokenOf(cookie);
     const created = await post('/destinations', { name: '<img src=x onerror=alert(1)>', url: 'http://127.0.0.1:9/hooks?a=1&b="2"', _csrf: csrfToken }, { cookie });
     const page = await (await get(created.headers.get('location')!, cookie)).text();
@@ -155,8 +144,21 @@ describe('portal pages: sessions, CSRF and escaping', () => {
     expect(form).toContain('timeoutMs:');
   });
 
+  it('deletes a destination only with its confirmation box ticked', async () => {
+    const { cookie } = await signIn((await createTestSubscriber(system, 'Deleting CRM')).apiKey);
+    const csrfToken = await csrfTokenOf(cookie);
+    const created = await post('/destinations', { name: 'Short-lived receiver', url: 'http://127.0.0.1:9/hooks', _csrf: csrfToken }, { cookie });
+    const path = created.headers.get('location')!;
+    const unconfirmed = await post(`${path}/delete`, { _csrf: csrfToken }, { cookie });
+    expect(unconfirmed.headers.get('location')).toBe(path);
+    expect(await (await get(path, cookie)).text()).toContain('tick the box to confirm the deletion');
+    const confirmed = await post(`${path}/delete`, { _csrf: csrfToken, confirm: 'yes' }, { cookie });
+    expect(confirmed.headers.get('location')).toBe('/destinations');
+    expect((await get(path, cookie)).status).toBe(404);
+  });
+
   it('counts failed sign-ins and failed bearer keys from one address in the same limit', async () => {
-    const kept = await subscriber('Kept CRM');
+    const kept = await createTestSubscriber(system, 'Kept CRM');
     let answer: Response | undefined;
     for (let guess = 0; guess < 25; guess += 1) {
       answer = await fetch(`${portalUrl}/v1/me`, { headers: { authorization: `Bearer lrsub_guess-${guess}` } });

@@ -94,7 +94,10 @@ export function renderDestinationPage({ viewer, flash, destination, recentDelive
           </form>
           <h2>Remove</h2>
           <p class="small">Its deliveries stay for the record; nothing is sent to it any more.</p>
-          ${postButton(viewer, `${path}/delete`, 'Delete this destination', { style: 'danger' })}
+          <form method="post" action="${path}/delete">${csrfInput(viewer)}
+            <label class="small"><input type="checkbox" name="confirm" value="yes" required> Yes, delete ${destination.name}</label>
+            <div class="actions"><button type="submit" class="danger">Delete this destination</button></div>
+          </form>
         </section>
       </div>`,
   });

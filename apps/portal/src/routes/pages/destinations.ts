@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AppError } from '@leadrelay/http-kit';
 import {
   CreateSubscriberDestinationBody,
   DestinationIdParams,
@@ -150,6 +151,10 @@ const destinationPages: FastifyPluginAsync = async (app) => {
   app.post('/destinations/:id/delete', async (request, reply) => {
     const { id } = parseForm(DestinationIdParams, request.params);
     return runFormAction(request, reply, `/destinations/${id}`, async () => {
+      // Without JavaScript there is no confirm dialog: the form's checkbox is the confirmation.
+      if (textField(formBody(request.body), 'confirm') !== 'yes') {
+        throw new AppError('validation_failed', 'tick the box to confirm the deletion', [{ path: 'confirm', message: 'is required' }]);
+      }
       await registry.remove(scopeOf(request), id);
       return { redirect: '/destinations', flash: { kind: 'notice', message: 'The destination is deleted.' } };
     });
