@@ -26,7 +26,7 @@ interface Delivery {
   destinationId: string;
   status: string;
   messageId: string;
-  attempts?: { number: number; statusCode: number | null; responseBody: string | null }[];
+  attempts?: { number: number; statusCode: number | null; responseBody: string | null; request: { headers: Record<string, string>; body: string | null } | null }[];
 }
 
 interface ErrorAnswer {
@@ -192,6 +192,14 @@ describe('portal: a subscriber runs its own destinations', () => {
     const detail = await portalRequest<Delivery>(crm.apiKey, 'GET', `/v1/deliveries/${newest!.id}`);
     expect(detail.body.attempts!.length).toBe(8);
     expect(detail.body.attempts![0]).toMatchObject({ number: 1, statusCode: 500, responseBody: 'no' });
+    // Each attempt shows exactly what the receiver got: the same bytes, the same headers.
+    const firstAttempt = hook.received.find((received) => received.headers['x-lead-router-message-id'] === newest!.messageId)!;
+    const shownRequest = detail.body.attempts![0]!.request!;
+    expect(shownRequest.body).toBe(firstAttempt.body.toString('utf8'));
+    for (const [name, value] of Object.entries(shownRequest.headers)) expect({ name, value: firstAttempt.headers[name.toLowerCase()] }).toEqual({ name, value });
+    expect(Object.keys(shownRequest.headers).map((name) => name.toLowerCase())).toEqual(
+      expect.arrayContaining(['x-lead-router-message-id', 'x-lead-router-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature']),
+    );
 
     hook.statuses = [200];
     const replayed = await portalRequest<Delivery>(crm.apiKey, 'POST', `/v1/deliveries/${newest!.id}/replay`);

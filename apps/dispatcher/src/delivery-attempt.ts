@@ -139,6 +139,7 @@ export class DeliveryAttempter {
     const startedAt = new Date();
     const result = await this.#sender.send({ url: delivery.url, headers, body, timeoutMs: delivery.timeoutMs });
     context.onAnswered?.();
+    const request = { headers, partnerId: delivery.partnerId };
     const outcome = outcomeOf(result, context.isFinalAttempt);
     recordDeliveryAttempt(delivery.destinationId, outcome, result.durationMs);
     this.#logger.debug(
@@ -153,7 +154,7 @@ export class DeliveryAttempter {
       'delivery attempt',
     );
     const nextAttemptAt = outcome === 'retrying' ? new Date(Date.now() + context.retryDelayMs) : null;
-    await this.#record(delivery, startedAt, result, outcome, nextAttemptAt);
+    await this.#record(delivery, startedAt, request, result, outcome, nextAttemptAt);
     if (outcome === 'retrying') throw new RetryableDeliveryError(describeResult(result), nextAttemptAt!);
     return outcome;
   }
@@ -163,7 +164,14 @@ export class DeliveryAttempter {
     return this.#store.markFailed(deliveryId, reason);
   }
 
-  async #record(delivery: PreparedDelivery, startedAt: Date, result: WebhookResult, outcome: AttemptOutcome, nextAttemptAt: Date | null) {
+  async #record(
+    delivery: PreparedDelivery,
+    startedAt: Date,
+    request: { headers: Record<string, string>; partnerId: string | null },
+    result: WebhookResult,
+    outcome: AttemptOutcome,
+    nextAttemptAt: Date | null,
+  ) {
     const status = ({ delivered: 'delivered', stopped: 'stopped', gone: 'stopped', retrying: 'pending', failed: 'failed' } as const)[outcome];
     const record: AttemptRecord = {
       deliveryId: delivery.deliveryId,
@@ -176,6 +184,8 @@ export class DeliveryAttempter {
       responseBody: result.kind === 'response' ? result.responseBody : null,
       lastError: outcome === 'delivered' ? null : describeResult(result),
       nextAttemptAt,
+      requestHeaders: request.headers,
+      requestPartnerId: request.partnerId,
     };
     await this.#store.recordAttempt(record);
     if (outcome === 'gone') {

@@ -43,6 +43,9 @@ export interface AttemptRecord {
   /** The delivery's last error: null once delivered. */
   lastError: string | null;
   nextAttemptAt: Date | null;
+  /** The request's headers as sent, and the `partner_id` its body carried: see DeliveryDirectory. */
+  requestHeaders: Record<string, string>;
+  requestPartnerId: string | null;
 }
 
 export interface DeliveryStoreOptions {
@@ -170,6 +173,8 @@ export class DeliveryStore {
         response_body: record.responseBody,
         last_error: record.lastError,
         next_attempt_at: record.nextAttemptAt?.toISOString() ?? null,
+        request_headers: record.requestHeaders,
+        request_partner_id: record.requestPartnerId,
       })),
     );
     // One statement: the deliveries, their attempt rows and, on success, the end of each
@@ -181,7 +186,8 @@ export class DeliveryStore {
       WITH input AS (
         SELECT * FROM json_to_recordset(${input}::json) AS i(
           delivery_id uuid, status text, started_at timestamp(3), duration_ms int, status_code int,
-          error text, response_body text, last_error text, next_attempt_at timestamp(3))
+          error text, response_body text, last_error text, next_attempt_at timestamp(3),
+          request_headers json, request_partner_id text)
       ), updated AS (
         -- A delivery an erasure stopped while this attempt was under way stays stopped unless the
         -- attempt delivered it (then it was made: delivered), and every attempt of an erased lead
@@ -201,9 +207,11 @@ export class DeliveryStore {
         UPDATE destinations SET failing_since = NULL
         WHERE id IN (SELECT destination_id FROM updated WHERE status = 'delivered') AND failing_since IS NOT NULL
       )
-      INSERT INTO delivery_attempts (id, delivery_id, number, started_at, duration_ms, status_code, error, response_body, next_attempt_at)
+      INSERT INTO delivery_attempts (id, delivery_id, number, started_at, duration_ms, status_code, error, response_body, next_attempt_at,
+        request_headers, request_partner_id)
       SELECT gen_random_uuid(), u.id, u.attempt_count, i.started_at, i.duration_ms, i.status_code, i.error,
-        CASE WHEN u.erased THEN NULL ELSE i.response_body END, CASE WHEN u.erased THEN NULL ELSE i.next_attempt_at END
+        CASE WHEN u.erased THEN NULL ELSE i.response_body END, CASE WHEN u.erased THEN NULL ELSE i.next_attempt_at END,
+        i.request_headers::text, i.request_partner_id
       FROM updated u JOIN input i ON i.delivery_id = u.id`,
     );
     return records.map(() => undefined);

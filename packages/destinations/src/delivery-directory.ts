@@ -1,4 +1,5 @@
 import type { DatabaseClient, DeliveryAttemptModel, Prisma } from '@leadrelay/db';
+import { serializeLeadDocument, type LeadDocument } from '@leadrelay/lead';
 import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from '@leadrelay/http-kit';
 import { deliveryNotFound, destinationNotFound, scopedDeliveryWhere, type DestinationScope } from './destination-scope.ts';
 import type { DeliveryAttemptView, DeliveryDetail, DeliveryList, DeliveryView, ListDeliveriesInput } from './delivery-schemas.ts';
@@ -56,12 +57,12 @@ export class DeliveryDirectory {
   async get(scope: DestinationScope, id: string): Promise<DeliveryDetail> {
     const delivery = await this.db.delivery.findFirst({
       where: { id, ...scopedDeliveryWhere(scope) },
-      select: { ...deliverySelect, attempts: { orderBy: { number: 'asc' } } },
+      select: { ...deliverySelect, event: { select: { type: true, leadId: true, document: true } }, attempts: { orderBy: { number: 'asc' } } },
     });
     if (!delivery) throw deliveryNotFound(id);
     return {
       ...toDeliveryView(delivery),
-      attempts: delivery.attempts.map(toDeliveryAttemptView),
+      attempts: delivery.attempts.map((attempt) => toDeliveryAttemptView(attempt, delivery.event.document as LeadDocument | null)),
     };
   }
 }
@@ -84,7 +85,11 @@ function toDeliveryView(delivery: DeliveryRow): DeliveryView {
   };
 }
 
-export function toDeliveryAttemptView(attempt: DeliveryAttemptModel): DeliveryAttemptView {
+/**
+ * `document` is the event's lead document (null once removed): every attempt's body is it,
+ * serialized with the `partner_id` the attempt recorded, byte for byte what was sent.
+ */
+export function toDeliveryAttemptView(attempt: DeliveryAttemptModel, document: LeadDocument | null): DeliveryAttemptView {
   return {
     number: attempt.number,
     startedAt: attempt.startedAt.toISOString(),
@@ -94,5 +99,12 @@ export function toDeliveryAttemptView(attempt: DeliveryAttemptModel): DeliveryAt
     responseBody: attempt.responseBody,
     responseBodyRemovedAt: attempt.responseBodyRemovedAt?.toISOString() ?? null,
     nextAttemptAt: attempt.nextAttemptAt?.toISOString() ?? null,
+    request:
+      attempt.requestHeaders === null
+        ? null
+        : {
+            headers: JSON.parse(attempt.requestHeaders) as Record<string, string>,
+            body: document === null ? null : serializeLeadDocument(document, attempt.requestPartnerId),
+          },
   };
 }

@@ -41,6 +41,16 @@ export const DeliveryAttemptViewSchema = z.object({
     .nullable()
     .describe('When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept'),
   nextAttemptAt: z.string().nullable(),
+  request: z
+    .object({
+      headers: z.record(z.string(), z.string()).describe('Exactly as sent, signatures included'),
+      body: z
+        .string()
+        .nullable()
+        .describe('Exactly as sent; null once the lead document was removed (retention, erasure)'),
+    })
+    .nullable()
+    .describe('What this attempt sent; null for attempts recorded before LeadRelay kept it'),
 });
 
 export const DeliveryDetailSchema = DeliveryViewSchema.extend({ attempts: z.array(DeliveryAttemptViewSchema).describe('Oldest first') });

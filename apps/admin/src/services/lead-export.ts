@@ -113,7 +113,7 @@ export class LeadExporter {
         ...toLeadDeliveryView(delivery),
         destination: { id: delivery.destination.id, name: delivery.destination.name, url: delivery.destination.url },
         documentSent: sentDocument(documentOf.get(delivery.eventId) ?? null, delivery.destination.partnerId),
-        attempts: delivery.attempts.map(toDeliveryAttemptView),
+        attempts: delivery.attempts.map((attempt) => toDeliveryAttemptView(attempt, documentOf.get(delivery.eventId) ?? null)),
       })),
     };
   }
