@@ -193,6 +193,13 @@ describe('the CRM portal in a real browser', () => {
     expect(await attempts.count()).toBeGreaterThan(1);
     await attempts.first().getByText('HTTP 500').waitFor();
     expect(await attempts.first().locator('pre').textContent()).toBe('no');
+    // The exact request of the last attempt, as the receiver got it.
+    const lastSent = page.locator('#sent details[open]');
+    expect((await lastSent.locator('.sent-headers').textContent())?.toLowerCase()).toMatch(/^x-lead-router-signature: [0-9a-f]{64}$/m);
+    const sentBody = await lastSent.locator('.sent-body').textContent();
+    const received = receiver.received.filter((request) => request.body.toString('utf8').includes('failing-lead@example.com'));
+    expect(received.length).toBe(await attempts.count());
+    expect(sentBody).toBe(received.at(-1)!.body.toString('utf8'));
     await screenshots('failed-delivery');
 
     receiver.statuses = [200];

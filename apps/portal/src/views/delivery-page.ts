@@ -4,26 +4,31 @@ import { answerSummary, deliveryStatusBadge, formatTime } from './display.ts';
 import { html, type HtmlValue } from './html.ts';
 import { postButton, renderPage, type PageViewer } from './layout.ts';
 
-/** What was sent, when the delivery service gives it: the body and headers exactly as they left. */
-interface SentRequest {
-  requestBody?: string | null;
-  requestHeaders?: Record<string, string> | null;
+/**
+ * What each attempt sent, exactly: its headers (signatures included) and its body. In <details>,
+ * which opens without JavaScript; the last attempt's is open.
+ */
+function sentRequests(delivery: DeliveryDetail): HtmlValue {
+  const sent = delivery.attempts.filter((attempt) => attempt.request !== null);
+  if (sent.length === 0) return null;
+  const last = sent.at(-1);
+  return html`<section class="card" id="sent"><h2>What was sent</h2>
+    ${sent.map(
+      (attempt) => html`<details${attempt === last ? html` open` : null}><summary>Attempt ${attempt.number}, ${formatTime(attempt.startedAt)}</summary>
+        <h3 class="small">Headers</h3><pre class="sent-headers">${Object.entries(attempt.request!.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}</pre>
+        <h3 class="small">Body</h3>${attempt.request!.body !== null
+          ? html`<pre class="sent-body">${attempt.request!.body}</pre>`
+          : html`<p class="small muted">The lead document was removed (retention or erasure).</p>`}
+      </details>`,
+    )}
+  </section>`;
 }
 
 export interface DeliveryPageView {
   viewer: PageViewer;
   flash?: PortalFlash;
   destination: Pick<DestinationView, 'id' | 'name'>;
-  delivery: DeliveryDetail & SentRequest;
-}
-
-function sentRequest(delivery: SentRequest): HtmlValue {
-  if (!delivery.requestBody && !delivery.requestHeaders) return null;
-  const headers = Object.entries(delivery.requestHeaders ?? {}).map(([name, value]) => `${name}: ${value}`).join('\n');
-  return html`<section class="card" id="sent"><h2>What was sent</h2>
-    ${headers ? html`<h3 class="small">Headers</h3><pre>${headers}</pre>` : null}
-    ${delivery.requestBody ? html`<h3 class="small">Body</h3><pre>${delivery.requestBody}</pre>` : null}
-  </section>`;
+  delivery: DeliveryDetail;
 }
 
 /** One delivery: every attempt with the receiver's answer, and a way to send it again. */
@@ -59,6 +64,6 @@ export function renderDeliveryPage({ viewer, flash, destination, delivery }: Del
           ? html`<p class="muted">No attempt yet.</p>`
           : html`<div class="table-wrap"><table class="cards"><thead><tr><th>#</th><th>Started</th><th>Took</th><th>Answer</th><th>Answer body (first 1 KiB)</th></tr></thead><tbody>${attempts}</tbody></table></div>`}
       </section>
-      ${sentRequest(delivery)}`,
+      ${sentRequests(delivery)}`,
   });
 }
