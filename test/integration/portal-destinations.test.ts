@@ -291,6 +291,27 @@ describe('portal: a subscriber runs its own destinations', () => {
     expect((await sql.query('SELECT count(*)::int AS count FROM destinations WHERE subscriber_id = $1', [other.id])).rows[0].count).toBe(0);
   });
 
+  it("records each change a subscriber makes in the operators' audit log, as that subscriber", async () => {
+    const crm = await subscriber('Audited CRM');
+    const hook = await receiver();
+    const created = await portalRequest<Destination>(crm.apiKey, 'POST', '/v1/destinations', { name: 'Audited', url: hook.url });
+    await portalRequest(crm.apiKey, 'POST', `/v1/destinations/${created.body.id}/rotate-secret`, {});
+    await portalRequest(crm.apiKey, 'GET', `/v1/destinations/${created.body.id}`);
+    const refused = await portalRequest(crm.apiKey, 'PATCH', `/v1/destinations/${created.body.id}`, { maxConcurrency: 5 });
+    expect(refused.status).toBe(400);
+
+    const log = await adminRequest<{ entries: { actor: { kind: string; id: string; name: string }; action: string; targetId: string; statusCode: number }[] }>(
+      system,
+      'GET',
+      `/v1/audit-log?actor=${crm.id}`,
+    );
+    expect(log.body.entries.map(({ actor, action, targetId, statusCode }) => ({ actor, action, targetId, statusCode }))).toEqual([
+      { actor: { kind: 'subscriber', id: crm.id, name: 'Audited CRM' }, action: 'updateDestination', targetId: created.body.id, statusCode: 400 },
+      { actor: { kind: 'subscriber', id: crm.id, name: 'Audited CRM' }, action: 'rotateDestinationSecret', targetId: created.body.id, statusCode: 200 },
+      { actor: { kind: 'subscriber', id: crm.id, name: 'Audited CRM' }, action: 'createDestination', targetId: created.body.id, statusCode: 201 },
+    ]);
+  });
+
   it('lets a subscriber enable a destination disabled automatically, but not one an operator disabled', async () => {
     const crm = await subscriber('Gone CRM');
     const hook = await receiver([410]);

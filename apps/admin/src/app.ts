@@ -7,7 +7,7 @@ import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
 import adminAuth from './plugins/admin-auth.ts';
 import registries from './plugins/registries.ts';
-import auditLog from './plugins/audit-log.ts';
+import { auditLogPlugin } from '@leadrelay/audit-log';
 import bullBoard from './plugins/bull-board.ts';
 import partnersRoutes from './routes/v1/partners/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
@@ -37,7 +37,7 @@ export async function buildAdminApp({ config, logger }: BuildAdminAppOptions): P
   await app.register(registries);
   await app.register(adminAuth);
   // Before the dashboard and every route: its hooks record each change they answer.
-  await app.register(auditLog);
+  await app.register(auditLogPlugin, { db: app.db, actorOf: (request) => request.actor });
   await app.register(bullBoard);
 
   // The admin sees every queue, so it is the one process that reports their depths on /metrics.

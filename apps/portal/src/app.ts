@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
 import { createStandardReadiness } from '@leadrelay/lifecycle';
 import { httpMetrics } from '@leadrelay/observability';
+import { auditLogPlugin } from '@leadrelay/audit-log';
 import type { PortalEnv } from './env.ts';
 import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
@@ -26,6 +27,11 @@ export async function buildPortalApp({ config, logger }: BuildPortalAppOptions):
   await app.register(openapi);
   await app.register(infrastructure, { config });
   await app.register(subscriberAuth);
+  // Before every route: each change a subscriber makes is in the operators' audit log (`GET /v1/audit-log` in the admin).
+  await app.register(auditLogPlugin, {
+    db: app.db,
+    actorOf: (request) => (request.subscriber ? { kind: 'subscriber', id: request.subscriber.id, name: request.subscriber.name } : null),
+  });
   await app.register(destinationServices);
 
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [] });

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, FailedLoginLimiter } from '@leadrelay/http-kit';
-import { bootstrapActor, isReadOnlyMethod, type AdminActor } from '../services/admin-actor.ts';
+import { isReadOnlyMethod } from '@leadrelay/audit-log';
+import { bootstrapActor, type AdminActor } from '../services/admin-actor.ts';
 
 /** Failed admin logins one client IP may make per window before it is answered 429. */
 export const adminAuthFailureLimit = 20;

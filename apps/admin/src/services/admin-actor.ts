@@ -2,7 +2,7 @@ import type { OperatorRole } from '@leadrelay/db';
 
 /**
  * Who made an admin request: the bootstrap ADMIN_TOKEN (an owner with no row) or a named operator.
- * The audit log stores `kind` as text, so other kinds (a CRM portal's subscribers) can join later.
+ * The audit log stores `kind` as text; the portal records its subscribers as `subscriber`.
  */
 export interface AdminActor {
   kind: 'bootstrap' | 'operator';
@@ -16,8 +16,3 @@ export interface AdminActor {
 export const bootstrapActorName = 'bootstrap';
 
 export const bootstrapActor: AdminActor = { kind: 'bootstrap', id: null, name: bootstrapActorName, role: 'owner' };
-
-/** Methods that only read: the one thing a viewer may do. */
-export function isReadOnlyMethod(method: string): boolean {
-  return method === 'GET' || method === 'HEAD';
-}

@@ -4663,6 +4663,15 @@ export interface operations {
                             /** @description When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept */
                             responseBodyRemovedAt: string | null;
                             nextAttemptAt: string | null;
+                            /** @description What this attempt sent; null for attempts recorded before LeadRelay kept it */
+                            request: {
+                                /** @description Exactly as sent, signatures included */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                /** @description Exactly as sent; null once the lead document was removed (retention, erasure) */
+                                body: string | null;
+                            } | null;
                         }[];
                     };
                 };
@@ -4802,6 +4811,15 @@ export interface operations {
                             /** @description When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept */
                             responseBodyRemovedAt: string | null;
                             nextAttemptAt: string | null;
+                            /** @description What this attempt sent; null for attempts recorded before LeadRelay kept it */
+                            request: {
+                                /** @description Exactly as sent, signatures included */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                /** @description Exactly as sent; null once the lead document was removed (retention, erasure) */
+                                body: string | null;
+                            } | null;
                         }[];
                     };
                 };
@@ -5499,6 +5517,15 @@ export interface operations {
                                 /** @description When retention removed `responseBody` (RETENTION_DELIVERY_CONTENT); null while it is kept */
                                 responseBodyRemovedAt: string | null;
                                 nextAttemptAt: string | null;
+                                /** @description What this attempt sent; null for attempts recorded before LeadRelay kept it */
+                                request: {
+                                    /** @description Exactly as sent, signatures included */
+                                    headers: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description Exactly as sent; null once the lead document was removed (retention, erasure) */
+                                    body: string | null;
+                                } | null;
                             }[];
                         }[];
                     };
@@ -6488,7 +6515,7 @@ export interface operations {
     listAuditLog: {
         parameters: {
             query?: {
-                /** @description An operator id, or an actor name (`bootstrap` for ADMIN_TOKEN) */
+                /** @description An operator or subscriber id, or an actor name (`bootstrap` for ADMIN_TOKEN) */
                 actor?: string;
                 /** @description The id (or slug, or queue/job) a change was about */
                 target?: string;
@@ -6518,9 +6545,9 @@ export interface operations {
                             id: string;
                             createdAt: string;
                             actor: {
-                                /** @description `bootstrap` (ADMIN_TOKEN) or `operator` */
+                                /** @description `bootstrap` (ADMIN_TOKEN) or `operator` in the admin; `subscriber` in the portal */
                                 kind: string;
-                                /** @description The operator id; null for the bootstrap token */
+                                /** @description The operator or subscriber id; null for the bootstrap token */
                                 id: string | null;
                                 name: string;
                             };
@@ -6528,7 +6555,7 @@ export interface operations {
                             action: string;
                             /** @description The route's id parameter, or the id of what a 2xx answer created */
                             targetId: string | null;
-                            /** @description The client address the admin saw */
+                            /** @description The client address the admin (or the portal) saw */
                             ip: string;
                             /** @description The status of the answer: refused and failed changes are recorded too */
                             statusCode: number;

@@ -3,7 +3,7 @@ import { ErrorBodySchema, keysetPageQuery } from '@leadrelay/http-kit';
 import { adminTokenAuth } from '../../../plugins/openapi.ts';
 
 export const ListAuditLogQuery = z.object({
-  actor: z.string().min(1).max(200).optional().describe('An operator id, or an actor name (`bootstrap` for ADMIN_TOKEN)'),
+  actor: z.string().min(1).max(200).optional().describe('An operator or subscriber id, or an actor name (`bootstrap` for ADMIN_TOKEN)'),
   target: z.string().min(1).max(500).optional().describe('The id (or slug, or queue/job) a change was about'),
   action: z.string().min(1).max(200).optional().describe('An operationId, e.g. `rotateDestinationSecret`'),
   since: z.iso.datetime({ offset: true }).optional().describe('Entries made at or after this time'),
@@ -14,13 +14,13 @@ export const AuditEntryView = z.object({
   id: z.uuid(),
   createdAt: z.string(),
   actor: z.object({
-    kind: z.string().describe('`bootstrap` (ADMIN_TOKEN) or `operator`'),
-    id: z.uuid().nullable().describe('The operator id; null for the bootstrap token'),
+    kind: z.string().describe('`bootstrap` (ADMIN_TOKEN) or `operator` in the admin; `subscriber` in the portal'),
+    id: z.uuid().nullable().describe('The operator or subscriber id; null for the bootstrap token'),
     name: z.string(),
   }),
   action: z.string().describe("The route's operationId; method and route pattern for the Bull dashboard's API"),
   targetId: z.string().nullable().describe("The route's id parameter, or the id of what a 2xx answer created"),
-  ip: z.string().describe('The client address the admin saw'),
+  ip: z.string().describe('The client address the admin (or the portal) saw'),
   statusCode: z.number().int().describe('The status of the answer: refused and failed changes are recorded too'),
 });
 

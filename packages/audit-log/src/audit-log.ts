@@ -1,13 +1,23 @@
 import { decodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from '@leadrelay/http-kit';
 import { newTimeOrderedUuid, type AuditEntryModel, type DatabaseClient, type Prisma } from '@leadrelay/db';
-import type { AdminActor } from './admin-actor.ts';
+
+/**
+ * Who made a change: an operator (`bootstrap` for ADMIN_TOKEN, `operator`) in the admin, a
+ * `subscriber` in the portal. `kind` is stored as text.
+ */
+export interface AuditActor {
+  kind: string;
+  /** The operator's or subscriber's id; null for the bootstrap token. */
+  id: string | null;
+  name: string;
+}
 
 /**
  * What one entry records. Deliberately no request body, query or header: the identifiers and the
  * outcome say who changed what, and nothing personal or secret can reach the log through them.
  */
 export interface AuditRecord {
-  actor: Pick<AdminActor, 'kind' | 'id' | 'name'>;
+  actor: AuditActor;
   /** The route's operationId, or method and route pattern where it has none. */
   action: string;
   targetId: string | null;
@@ -16,7 +26,7 @@ export interface AuditRecord {
 }
 
 export interface ListAuditLogInput {
-  /** An operator id, or an actor's name (`bootstrap` for ADMIN_TOKEN). */
+  /** An operator's or subscriber's id, or an actor's name (`bootstrap` for ADMIN_TOKEN). */
   actor?: string;
   target?: string;
   action?: string;

@@ -1,7 +1,18 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isReadOnlyMethod } from '../services/admin-actor.ts';
-import { AuditLog } from '../services/audit-log.ts';
+import type { DatabaseClient } from '@leadrelay/db';
+import { AuditLog, type AuditActor } from './audit-log.ts';
+
+/** Methods that only read: never recorded (and, in the admin, the one thing a viewer may do). */
+export function isReadOnlyMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+export interface AuditLogPluginOptions {
+  db: DatabaseClient;
+  /** Who the request was authenticated as, once its auth hook ran; null: not authenticated, not recorded. */
+  actorOf: (request: FastifyRequest) => AuditActor | null;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,27 +39,28 @@ function actionOf(request: FastifyRequest): string {
 }
 
 /**
- * Records every change made through the admin server (the REST API and the Bull dashboard): each
- * request that is not a GET and was authenticated (`request.actor` set), whether it succeeded or
- * not, one entry in the audit log. Registered before every route, so no route can leave it out.
+ * Records every change made through a server (the admin's REST API and Bull dashboard, the
+ * portal's API and pages): each request that is not a GET and was authenticated (`actorOf` answers
+ * an actor), whether it succeeded or not, one entry in the audit log. Registered before every
+ * route, so no route can leave it out.
  * The entry is written before the answer is sent (onSend), so whoever made a change finds it in
  * `GET /v1/audit-log` as soon as they have the answer.
  */
-export default fp(
-  async (app) => {
-    const auditLog = new AuditLog(app.db);
+export const auditLogPlugin = fp<AuditLogPluginOptions>(
+  async (app, { db, actorOf }) => {
+    const auditLog = new AuditLog(db);
     app.decorate('auditLog', auditLog);
     app.decorateRequest('answeredResourceId', null);
 
     // The answer's object, before it becomes JSON: a created resource's id is the target of its entry.
     app.addHook('preSerialization', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
       const id = (payload as { id?: unknown } | null)?.id;
-      if (request.actor && !isReadOnlyMethod(request.method) && typeof id === 'string') request.answeredResourceId = id;
+      if (actorOf(request) && !isReadOnlyMethod(request.method) && typeof id === 'string') request.answeredResourceId = id;
       return payload;
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
-      const actor = request.actor;
+      const actor = actorOf(request);
       if (!actor || isReadOnlyMethod(request.method)) return payload;
       const entry = {
         actor,
@@ -67,5 +79,5 @@ export default fp(
       return payload;
     });
   },
-  { name: 'audit-log', dependencies: ['infrastructure', 'admin-auth'] },
+  { name: 'audit-log' },
 );
