@@ -59,7 +59,7 @@ const deliveryPages: FastifyPluginAsync = async (app) => {
     return sendHtml(reply, renderDeliveryPage({ viewer: signedInViewer(request), destination, delivery, ...(flash ? { flash } : {}) }));
   });
 
-  app.post('/deliveries/:id/replay', async (request, reply) => {
+  app.post('/deliveries/:id/replay', { schema: { operationId: 'replayDelivery' } }, async (request, reply) => {
     const { id } = parseForm(DeliveryIdParams, request.params);
     return runFormAction(request, reply, `/deliveries/${id}`, async () => {
       await deliveryReplayer.replayDelivery(scopeOf(request), id);

@@ -69,11 +69,13 @@ const destinationPages: FastifyPluginAsync = async (app) => {
     return sendHtml(reply, renderNewDestinationPage({ viewer: signedInViewer(request), ...(flash ? { flash } : {}) }));
   });
 
-  app.post('/destinations', async (request, reply) =>
+  app.post('/destinations', { schema: { operationId: 'createDestination' } }, async (request, reply) =>
     runFormAction(request, reply, '/destinations/new', async () => {
       const form = formBody(request.body);
       const input = parseForm(CreateSubscriberDestinationBody, { ...destinationFields(form), secret: textField(form, 'secret') });
       const created = await registry.create(scopeOf(request), input);
+      // The audit entry's target, as the API's JSON answer gives it.
+      request.answeredResourceId = created.id;
       return { redirect: `/destinations/${created.id}`, flash: secretFlash(`${created.name} is registered, in test mode.`, created) };
     }),
   );
@@ -95,9 +97,16 @@ const destinationPages: FastifyPluginAsync = async (app) => {
     );
   });
 
-  /** A POST on one destination: checks the id, then runs the action and goes back to its page. */
-  const destinationAction = (path: string, action: (request: FastifyRequest, scope: DestinationScope, id: string, form: FormBody) => Promise<PortalFlash>) =>
-    app.post(`/destinations/:id/${path}`, async (request, reply) => {
+  /**
+   * A POST on one destination: checks the id, then runs the action and goes back to its page. It
+   * is recorded in the audit log under the API's operationId for the same change.
+   */
+  const destinationAction = (
+    path: string,
+    operationId: string,
+    action: (request: FastifyRequest, scope: DestinationScope, id: string, form: FormBody) => Promise<PortalFlash>,
+  ) =>
+    app.post(`/destinations/:id/${path}`, { schema: { operationId } }, async (request, reply) => {
       const { id } = parseForm(DestinationIdParams, request.params);
       return runFormAction(request, reply, `/destinations/${id}`, async () => ({
         redirect: `/destinations/${id}`,
@@ -105,15 +114,15 @@ const destinationPages: FastifyPluginAsync = async (app) => {
       }));
     });
 
-  destinationAction('edit', async (_request, scope, id, form) => {
+  destinationAction('edit', 'updateDestination', async (_request, scope, id, form) => {
     const input = parseForm(UpdateSubscriberDestinationBody, destinationFields(form));
     await registry.update(scope, id, input);
     return { kind: 'notice', message: 'Saved.' };
   });
 
-  destinationAction('test', async (_request, scope, id) => testFlash(await destinationTester.test(scope, id)));
+  destinationAction('test', 'testDestination', async (_request, scope, id) => testFlash(await destinationTester.test(scope, id)));
 
-  destinationAction('rotate-secret', async (_request, scope, id, form) => {
+  destinationAction('rotate-secret', 'rotateDestinationSecret', async (_request, scope, id, form) => {
     const { secret, switchAt } = parseForm(RotateSecretBody, {
       secret: textField(form, 'secret'),
       ...(textField(form, 'switch') === 'now' ? { switchAt: new Date().toISOString() } : {}),
@@ -123,7 +132,7 @@ const destinationPages: FastifyPluginAsync = async (app) => {
     return secretFlash(`The secret is rotated. ${when}`, rotated);
   });
 
-  destinationAction('request-live', async (_request, scope, id, form) => {
+  destinationAction('request-live', 'requestLive', async (_request, scope, id, form) => {
     const input = parseForm(RequestLiveBody, {
       description: textField(form, 'description'),
       partnerIdLabel: textField(form, 'partnerIdLabel'),
@@ -133,12 +142,12 @@ const destinationPages: FastifyPluginAsync = async (app) => {
     return { kind: 'notice', message: 'You asked to go live: the LeadRelay operators will review it.' };
   });
 
-  destinationAction('enable', async (_request, scope, id) => {
+  destinationAction('enable', 'enableDestination', async (_request, scope, id) => {
     const { resumedDeliveries } = await registry.enable(scope, id);
     return { kind: 'notice', message: `Enabled again; ${resumedDeliveries} paused deliveries are being sent.` };
   });
 
-  destinationAction('replay', async (_request, scope, id, form) => {
+  destinationAction('replay', 'replayDestination', async (_request, scope, id, form) => {
     const { since } = parseForm(ReplayDestinationBody, { since: utcTimeField(form, 'since') });
     const { replayed, contentExpired } = await deliveryReplayer.replayDestination(scope, id, new Date(since));
     return {
@@ -148,7 +157,7 @@ const destinationPages: FastifyPluginAsync = async (app) => {
     };
   });
 
-  app.post('/destinations/:id/delete', async (request, reply) => {
+  app.post('/destinations/:id/delete', { schema: { operationId: 'deleteDestination' } }, async (request, reply) => {
     const { id } = parseForm(DestinationIdParams, request.params);
     return runFormAction(request, reply, `/destinations/${id}`, async () => {
       // Without JavaScript there is no confirm dialog: the form's checkbox is the confirmation.

@@ -18,7 +18,7 @@ const sessionPages: FastifyPluginAsync = async (app) => {
     return sendHtml(reply, renderSignInPage(signedOut ? { signedOut } : {}));
   });
 
-  app.post('/session', { config: { csrf: 'origin-only' } }, async (request, reply) => {
+  app.post('/session', { schema: { operationId: 'signIn' }, config: { csrf: 'origin-only' } }, async (request, reply) => {
     const form = SignInForm.safeParse(request.body ?? {});
     try {
       // The very check of the bearer key, so failures count in the same per-address limit.
@@ -32,7 +32,7 @@ const sessionPages: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/session/logout', { onRequest: app.authenticatePageSession }, async (request, reply) => {
+  app.post('/session/logout', { schema: { operationId: 'signOut' }, onRequest: app.authenticatePageSession }, async (request, reply) => {
     await app.endPageSession(request, reply);
     return reply.redirect('/', 303);
   });
