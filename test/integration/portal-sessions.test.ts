@@ -136,12 +136,16 @@ describe('portal pages: sessions, CSRF and escaping', () => {
     expect(page).not.toContain('<img');
     expect(page).toContain('a=1&amp;b=&quot;2&quot;');
 
-    const invalid = await post('/destinations', { name: 'Bad', url: 'http://127.0.0.1:9/hooks', timeoutMs: '5', _csrf: csrfToken }, { cookie });
+    const invalid = await post('/destinations', { name: 'Bad timeout', url: 'http://127.0.0.1:9/hooks', timeoutMs: '5', secret: 'kept-out-of-the-form', _csrf: csrfToken }, { cookie });
     expect(invalid.status).toBe(303);
     expect(invalid.headers.get('location')).toBe('/destinations/new');
     const form = await (await get('/destinations/new', cookie)).text();
     expect(form).toContain('the form is invalid');
     expect(form).toContain('timeoutMs:');
+    // Filled in again as it was sent, but for the secret.
+    expect(form).toContain('value="Bad timeout"');
+    expect(form).toContain('value="5"');
+    expect(form).not.toContain('kept-out-of-the-form');
   });
 
   it('deletes a destination only with its confirmation box ticked', async () => {

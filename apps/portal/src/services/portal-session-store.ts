@@ -30,6 +30,8 @@ export interface PortalFlash {
   details?: string[];
   /** Text shown as it is, e.g. the start of a receiver's answer. */
   preformatted?: string;
+  /** What a refused form held, to fill it in again (never a secret or a key). */
+  formValues?: Record<string, string | string[]>;
   /** A destination secret shown once, after registration or rotation. */
   secret?: string;
 }

@@ -1,10 +1,26 @@
-import { allEventTypes, type DestinationView } from '@leadrelay/destinations';
+import { allEventTypes } from '@leadrelay/destinations';
 import { eventTypeLabels } from './display.ts';
 import { html, type HtmlValue } from './html.ts';
 
+/** What the fields show: a destination's settings, or what a refused form held. */
+export interface DestinationFieldValues {
+  name?: string;
+  url?: string;
+  events?: readonly string[];
+  timeoutMs?: number | string;
+}
+
+/** A refused form's values (PortalFlash.formValues) as the fields take them. */
+export function fieldValuesOfForm(values: Record<string, string | string[]> | undefined): DestinationFieldValues | undefined {
+  if (!values) return undefined;
+  const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+  const events = values.events === undefined ? [] : Array.isArray(values.events) ? values.events : [values.events];
+  return { name: text('name'), url: text('url'), events, timeoutMs: text('timeoutMs') };
+}
+
 /** The fields a subscriber sets on a destination, for the register form and the edit form alike. */
-export function destinationFormFields(destination?: DestinationView): HtmlValue {
-  const events = new Set(destination?.events ?? allEventTypes);
+export function destinationFormFields(destination?: DestinationFieldValues): HtmlValue {
+  const events = new Set<string>(destination?.events ?? allEventTypes);
   return html`
     <label for="name">Name</label>
     <input id="name" name="name" type="text" maxlength="200" required value="${destination?.name ?? ''}">
@@ -24,6 +40,6 @@ export function destinationFormFields(destination?: DestinationView): HtmlValue 
  * Where the field filter (issue 15's `filter`, decided on each lead document) is edited as JSON,
  * once destinations have one; until then nothing is shown.
  */
-function filterField(_destination: DestinationView | undefined): HtmlValue {
+function filterField(_destination: DestinationFieldValues | undefined): HtmlValue {
   return null;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@leadrelay/http-kit';
 import type { PageViewer } from '../../views/layout.ts';
 import type { PortalFlash } from '../../services/portal-session-store.ts';
+import { formBody } from './form-input.ts';
 
 /** The signed-in subscriber as the views see it; undefined before sign-in. */
 export function pageViewerOf(request: FastifyRequest): PageViewer | undefined {
@@ -46,9 +47,18 @@ export async function runFormAction(
   } catch (error) {
     if (!(error instanceof AppError) || !isFixable(error)) throw error;
     const details = error.details?.map((detail) => `${detail.path}: ${detail.message}`);
-    await sessions.setFlash(token, { kind: 'error', message: error.message, ...(details?.length ? { details } : {}) });
+    await sessions.setFlash(token, { kind: 'error', message: error.message, ...(details?.length ? { details } : {}), formValues: refilledValues(request.body) });
     return reply.redirect(back, 303);
   }
+}
+
+/** Fields a refused form is filled in with again: all but the CSRF token and anything secret. */
+const notRefilled = new Set(['_csrf', 'secret', 'apiKey']);
+
+function refilledValues(body: unknown): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(formBody(body))) if (value !== undefined && !notRefilled.has(name)) values[name] = value;
+  return values;
 }
 
 function isFixable(error: AppError): boolean {
