@@ -49,6 +49,7 @@ describe('starting LeadRelay', () => {
       WORKER_HEALTH_PORT: await freePort(),
       DISPATCHER_HEALTH_PORT: await freePort(),
       PORTAL_PORT: await freePort(),
+      PORTAL_METRICS_PORT: await freePort(),
     };
     const started = run('scripts/start.ts', {
       DATABASE_URL: databaseUrl,

@@ -11,7 +11,7 @@ import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from '../support/tes
 import { waitFor } from '../support/wait-for.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const portNames = ['INTAKE_PORT', 'INTAKE_METRICS_PORT', 'ADMIN_PORT', 'WORKER_HEALTH_PORT', 'DISPATCHER_HEALTH_PORT', 'PORTAL_PORT'] as const;
+const portNames = ['INTAKE_PORT', 'INTAKE_METRICS_PORT', 'ADMIN_PORT', 'WORKER_HEALTH_PORT', 'DISPATCHER_HEALTH_PORT', 'PORTAL_PORT', 'PORTAL_METRICS_PORT'] as const;
 type Ports = Record<(typeof portNames)[number], number>;
 
 interface Supervisor {

@@ -4,23 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppName } from '../support/app-process.ts';
+import type { AppName, AppProcess } from '../support/app-process.ts';
 import { freePort } from '../support/free-port.ts';
-import { startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { startLeadRelaySystem, startPortalProcess, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const run = promisify(execFile);
 const prometheusDir = join(import.meta.dirname, '../../docker/prometheus');
 const dashboardPath = join(import.meta.dirname, '../../docker/grafana/leadrelay-dashboard.json');
-/** The apps Prometheus scrapes. The portal faces the internet and serves no /metrics yet. */
-type ScrapedApp = Exclude<AppName, 'portal'>;
-const appNames: ScrapedApp[] = ['intake', 'worker', 'dispatcher', 'admin'];
+/** The apps Prometheus scrapes: all five. */
+type ScrapedApp = AppName;
+const appNames: ScrapedApp[] = ['intake', 'worker', 'dispatcher', 'admin', 'portal'];
 /** The committed scrape config's job of each app, and the target it scrapes on the compose network. */
 const jobs: Record<ScrapedApp, { job: string; composeTarget: string }> = {
   intake: { job: 'leadrelay-intake', composeTarget: 'intake:3004' },
   worker: { job: 'leadrelay-worker', composeTarget: 'worker:3002' },
   dispatcher: { job: 'leadrelay-dispatcher', composeTarget: 'dispatcher:3003' },
   admin: { job: 'leadrelay-admin', composeTarget: 'admin:3001' },
+  portal: { job: 'leadrelay-portal', composeTarget: 'portal:3006' },
 };
 /** A sample of each app's own that Prometheus must have scraped (present from the app's start). */
 const sampleOfEachApp: Record<ScrapedApp, string> = {
@@ -29,6 +30,7 @@ const sampleOfEachApp: Record<ScrapedApp, string> = {
   dispatcher: 'leadrelay_destinations_auto_disabled_total{job="leadrelay-dispatcher"}',
   // Every app has the (unlabelled) gauge; only the admin reads a figure from Redis into it.
   admin: 'leadrelay_redis_used_memory_bytes{job="leadrelay-admin"} > 0',
+  portal: 'leadrelay_http_requests_total{job="leadrelay-portal"}',
 };
 
 /** Metric names in a rule file or a PromQL expression: LeadRelay's and the Node.js defaults. */
@@ -100,14 +102,18 @@ describe('the Prometheus configuration in docker/prometheus', () => {
 
 describe('Prometheus scraping a running system', () => {
   let system: LeadRelaySystem;
+  let portal: { process: AppProcess; metricsUrl: string } | undefined;
   let configDir: string;
   let prometheus: ChildProcess | undefined;
   let prometheusExited: Promise<number | null> | undefined;
   const prometheusOutput: string[] = [];
   let prometheusUrl: string;
 
-  const metricsUrl = (app: ScrapedApp) =>
-    app === 'intake' ? `${system.intakeMetricsUrl}/metrics` : `http://127.0.0.1:${system.apps[app].healthPort}/metrics`;
+  const metricsUrl = (app: ScrapedApp) => {
+    if (app === 'intake') return `${system.intakeMetricsUrl}/metrics`;
+    if (app === 'portal') return `${portal!.metricsUrl}/metrics`;
+    return `http://127.0.0.1:${system.apps[app].healthPort}/metrics`;
+  };
   const scrape = async (app: ScrapedApp) => {
     const response = await fetch(metricsUrl(app), { headers: app === 'admin' ? { authorization: `Bearer ${testAdminToken}` } : {} });
     expect(response.status).toBe(200);
@@ -117,6 +123,7 @@ describe('Prometheus scraping a running system', () => {
 
   beforeAll(async () => {
     system = await startLeadRelaySystem();
+    portal = await startPortalProcess({ databaseUrl: system.databaseUrl, queuePrefix: system.queuePrefix });
     configDir = await prometheusConfigCopy();
 
     // The committed config with the test's ports and a short scrape interval; the rest as committed.
@@ -152,6 +159,7 @@ describe('Prometheus scraping a running system', () => {
       process.kill(prometheus.pid, 'SIGTERM');
       await prometheusExited;
     }
+    await portal?.process.stop();
     await system?.stop();
     if (configDir) await rm(configDir, { recursive: true, force: true });
   });

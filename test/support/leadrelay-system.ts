@@ -175,6 +175,8 @@ export function startAdminProcess(options: AloneAppOptions): Promise<{ process: 
 }
 
 /** One portal app as its own process, on a spare port, beside a system's (or a test's own) database. */
-export function startPortalProcess(options: AloneAppOptions): Promise<{ process: AppProcess; url: string }> {
-  return startAloneApp('portal', { port: 'PORTAL_PORT', host: 'PORTAL_HOST' }, options);
+export async function startPortalProcess(options: AloneAppOptions): Promise<{ process: AppProcess; url: string; metricsUrl: string }> {
+  const metricsPort = await freePort();
+  const started = await startAloneApp('portal', { port: 'PORTAL_PORT', host: 'PORTAL_HOST' }, options, { PORTAL_METRICS_PORT: String(metricsPort) });
+  return { ...started, metricsUrl: `http://127.0.0.1:${metricsPort}` };
 }

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHttpApp, healthRoutes } from '@leadrelay/http-kit';
-import { createStandardReadiness } from '@leadrelay/lifecycle';
+import { createStandardReadiness, type Readiness } from '@leadrelay/lifecycle';
 import { httpMetrics } from '@leadrelay/observability';
 import { auditLogPlugin } from '@leadrelay/audit-log';
 import type { PortalEnv } from './env.ts';
@@ -14,6 +14,13 @@ import meRoutes from './routes/v1/me/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
 import deliveriesRoutes from './routes/v1/deliveries/index.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What /readyz checks, on the app and on the metrics port alike. */
+    readiness: Readiness;
+  }
+}
+
 export interface BuildPortalAppOptions {
   config: PortalEnv;
   logger: FastifyBaseLogger;
@@ -21,7 +28,7 @@ export interface BuildPortalAppOptions {
 
 /** The CRM portal and its API, for subscribers; `server.ts` only listens. */
 export async function buildPortalApp({ config, logger }: BuildPortalAppOptions): Promise<FastifyInstance> {
-  // The portal faces the internet and serves no operator metrics.
+  // The portal faces the internet: its /metrics is on PORTAL_METRICS_PORT (server.ts), not here.
   const app = await createHttpApp({ logger, bodyLimitBytes: 262_144, metrics: httpMetrics, serveMetrics: false });
   // Before every route: only routes registered after it are in the OpenAPI document.
   await app.register(openapi);
@@ -35,6 +42,7 @@ export async function buildPortalApp({ config, logger }: BuildPortalAppOptions):
   await app.register(destinationServices);
 
   const readiness = createStandardReadiness({ redis: app.redis, db: app.db, queues: [] });
+  app.decorate('readiness', readiness);
   await app.register(healthRoutes, { readiness });
   await app.register(meRoutes, { prefix: '/v1/me' });
   await app.register(destinationsRoutes, { prefix: '/v1/destinations' });

@@ -6,6 +6,8 @@ export const PortalEnvSchema = z
     ...commonEnvShape,
     PORTAL_PORT: portFromEnv.default(3005),
     PORTAL_HOST: z.string().default('0.0.0.0'),
+    /** /metrics and health for Prometheus and orchestrators, on a port of its own: never on the one CRMs reach. */
+    PORTAL_METRICS_PORT: portFromEnv.default(3006),
     /** The portal faces the internet: private destinations are refused in production, as in the admin. */
     ALLOW_PRIVATE_DESTINATIONS: booleanFromEnv.optional(),
   })

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { checkPostgresReachable, checkRedisReachable, runService } from '@leadrelay/lifecycle';
-import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
+import { createLogger, httpMetrics, wantsPrettyLogs } from '@leadrelay/observability';
+import { startHealthServer } from '@leadrelay/http-kit';
 import { buildPortalApp } from './app.ts';
 import { loadPortalEnv } from './env.ts';
 
@@ -14,6 +15,18 @@ await runService({
     await checkPostgresReachable(config.DATABASE_URL);
     const app = await buildPortalApp({ config, logger: logger as FastifyBaseLogger });
     await app.listen({ port: config.PORTAL_PORT, host: config.PORTAL_HOST });
-    return { stop: () => app.close() };
+    const metricsServer = await startHealthServer({
+      logger: logger as FastifyBaseLogger,
+      readiness: app.readiness,
+      port: config.PORTAL_METRICS_PORT,
+      host: config.PORTAL_HOST,
+      metrics: httpMetrics,
+    });
+    return {
+      stop: async () => {
+        await app.close();
+        await metricsServer.close();
+      },
+    };
   },
 });
