@@ -8,21 +8,9 @@ import { QueueRegistry, createRedisConnection, queueNames } from '@leadrelay/que
 import { adminRequest, startLeadRelaySystem, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
 
 const artifactsDirectory = join(dirname(fileURLToPath(import.meta.url)), '../artifacts');
-
-/** Debian's chromium package; CI installs it (see .ci/run). Nothing is downloaded. */
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('the Bull dashboard in a real browser', () => {
   let system: LeadRelaySystem;

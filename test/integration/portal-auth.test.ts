@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../support/app-process.ts';
+import { createTestSubscriber } from '../support/portal-system.ts';
 import { adminRequest, startLeadRelaySystem, startPortalProcess, testAdminToken, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 
 interface Me {
@@ -24,11 +25,7 @@ describe('portal: subscriber keys', () => {
     await system?.stop();
   });
 
-  async function subscriber(name: string): Promise<{ id: string; apiKey: string }> {
-    const created = await adminRequest<{ id: string; apiKey: string }>(system, 'POST', '/v1/subscribers', { name });
-    expect(created.status).toBe(201);
-    return created.body;
-  }
+  const subscriber = (name: string) => createTestSubscriber(system, name);
 
   function me(key: string | undefined): Promise<Response> {
     return fetch(`${portalUrl}/v1/me`, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });

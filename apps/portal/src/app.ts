@@ -8,6 +8,8 @@ import openapi from './plugins/openapi.ts';
 import infrastructure from './plugins/infrastructure.ts';
 import subscriberAuth from './plugins/subscriber-auth.ts';
 import destinationServices from './plugins/destination-services.ts';
+import portalSession from './plugins/portal-session.ts';
+import pages from './routes/pages/index.ts';
 import meRoutes from './routes/v1/me/index.ts';
 import destinationsRoutes from './routes/v1/destinations/index.ts';
 import deliveriesRoutes from './routes/v1/deliveries/index.ts';
@@ -45,5 +47,8 @@ export async function buildPortalApp({ config, logger }: BuildPortalAppOptions):
   await app.register(meRoutes, { prefix: '/v1/me' });
   await app.register(destinationsRoutes, { prefix: '/v1/destinations' });
   await app.register(deliveriesRoutes, { prefix: '/v1/deliveries' });
+  // The web pages, on the same services with the same scope; hidden from the API document.
+  await app.register(portalSession);
+  await app.register(pages);
   return app;
 }

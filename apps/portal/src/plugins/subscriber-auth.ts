@@ -12,6 +12,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Hook of every /v1 route (`onRequest`): `Authorization: Bearer <subscriber key>`; sets `request.subscriber`. */
     authenticateSubscriber: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * The one check of a subscriber key, for the bearer hook and the portal's sign-in form: the
+     * subscriber it belongs to, or an AppError (401 and 429 counted per IP, 403 when disabled).
+     */
+    subscriberForKey: (request: FastifyRequest, reply: FastifyReply, key: string | undefined) => Promise<SubscriberModel>;
   }
   interface FastifyRequest {
     /** The subscriber the request's key belongs to: every scoped query is filtered by its id. */
@@ -29,7 +34,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * rotated key is refused from the next request on). Only `lrsub_` keys are looked up: a partner
  * key or an admin token is refused before any query. A disabled subscriber's key is 403. Wrong
  * keys are counted per client IP by FailedLoginLimiter (401, then 429): a key carries 256 random
- * bits, so 20 guesses a minute cannot find one.
+ * bits, so 20 guesses a minute cannot find one. The sign-in page checks keys with the same
+ * function, so its guesses count in the same limit.
  */
 export default fp(
   async (app) => {
@@ -43,13 +49,18 @@ export default fp(
       log: app.log,
     });
 
-    app.decorateRequest('subscriber', null);
-    app.decorate('authenticateSubscriber', async (request: FastifyRequest, reply: FastifyReply) => {
-      const key = bearerToken(request);
-      const subscriber = key && isApiKeyOf('subscriber', key) ? await app.db.subscriber.findUnique({ where: { apiKeyHash: hashApiKey(key) } }) : null;
+    app.decorate('subscriberForKey', async (request: FastifyRequest, reply: FastifyReply, key: string | undefined) => {
+      const trimmed = key?.trim();
+      const subscriber =
+        trimmed && isApiKeyOf('subscriber', trimmed) ? await app.db.subscriber.findUnique({ where: { apiKeyHash: hashApiKey(trimmed) } }) : null;
       if (!subscriber) return failedLogins.refuse(request, reply);
       if (subscriber.disabledAt) throw new AppError('forbidden', 'this subscriber is disabled; ask the LeadRelay operators');
-      request.subscriber = subscriber;
+      return subscriber;
+    });
+
+    app.decorateRequest('subscriber', null);
+    app.decorate('authenticateSubscriber', async (request: FastifyRequest, reply: FastifyReply) => {
+      request.subscriber = await app.subscriberForKey(request, reply, bearerToken(request));
     });
   },
   { name: 'subscriber-auth', dependencies: ['infrastructure'] },
