@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface DestinationSlotsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** QUEUE_PREFIX: keys live beside the queues, so one Redis can serve several systems. */
   prefix: string;
 }
@@ -122,7 +122,7 @@ const inFlightScript = luaScript(inFlightLua);
  * cost more than the rest of the round trip.
  */
 export class DestinationSlots {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
   readonly #calls: MicroBatcher<SlotCall, CallOutcome>;
   /** Per destination, the callers of acquireWithin waiting for a slot this process gives back, oldest first. */

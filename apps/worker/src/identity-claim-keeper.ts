@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import type { DatabaseClient } from '@leadrelay/db';
 import { identityKeys, type IdentityClaimLayout } from '@leadrelay/lead';
 import type { ClaimRepair } from './lead-batch-plan.ts';
 
 export interface IdentityClaimKeeperOptions {
-  redis: Redis;
+  redis: RedisConnection;
   db: DatabaseClient;
   /** QUEUE_PREFIX: the restore marker lives under it. */
   keyPrefix: string;
@@ -52,7 +52,7 @@ return 0
  * claims: it is missing after Redis lost its data.
  */
 export class IdentityClaimKeeper {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #db: DatabaseClient;
   readonly #keyPrefix: string;
   readonly #layout: IdentityClaimLayout;

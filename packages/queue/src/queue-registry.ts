@@ -1,11 +1,12 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
+import { bullmqPrefixOf } from './cluster-slots.ts';
+import type { RedisConnection } from './redis-connection.ts';
 import { jobCatalog, queueNames, type JobKey, type JobPayload, type QueueName } from './job-catalog.ts';
 
 export interface QueueRegistryOptions {
-  connection: Redis;
-  /** Redis key prefix shared by every queue, from QUEUE_PREFIX. */
+  connection: RedisConnection;
+  /** Redis key prefix shared by every queue, from QUEUE_PREFIX (hash-tagged on a cluster: bullmqPrefixOf). */
   prefix: string;
   /** Told after each successful add, e.g. to record enqueue latency. */
   onEnqueued?: (queue: QueueName, durationMs: number, jobCount: number) => void;
@@ -24,14 +25,18 @@ export class QueueRegistry {
   readonly #queues = new Map<QueueName, Queue>();
   readonly #options: QueueRegistryOptions;
 
+  /** The prefix BullMQ's keys get (bullmqPrefixOf): workers of these queues must use it too. */
+  readonly bullmqPrefix: string;
+
   constructor(options: QueueRegistryOptions) {
     this.#options = options;
+    this.bullmqPrefix = bullmqPrefixOf(options.prefix, options.connection);
   }
 
   queue(name: QueueName): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.#options.connection, prefix: this.#options.prefix });
+      queue = new Queue(name, { connection: this.#options.connection, prefix: this.bullmqPrefix });
       const onQueueError = this.#options.onQueueError;
       if (onQueueError) queue.on('error', (error) => onQueueError(name, error));
       this.#queues.set(name, queue);

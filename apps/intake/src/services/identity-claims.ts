@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { identityClaimFieldBytes, type IdentityClaimLayout } from '@leadrelay/lead';
 
 /** One lead's identity keys (hashed email and phone) and the id it would get if new. */
@@ -114,7 +114,7 @@ export class IdentityClaims {
   readonly #scripts: ClaimScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly layout: IdentityClaimLayout,
   ) {
     redis.defineCommand(claimCommand, { lua: claimScript });

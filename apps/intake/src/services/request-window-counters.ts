@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface WindowCount {
@@ -57,7 +57,7 @@ export class RequestWindowCounters {
   readonly #redis: IncrementCounters;
   readonly #batches: MicroBatcher<Increment, WindowCount>;
 
-  constructor(redis: Redis, { maxIncrementsPerCall = 1_000, maxConcurrentCalls = 2 }: RequestWindowCountersOptions = {}) {
+  constructor(redis: RedisConnection, { maxIncrementsPerCall = 1_000, maxConcurrentCalls = 2 }: RequestWindowCountersOptions = {}) {
     redis.defineCommand(incrementCountersCommand, { lua: incrementCountersScript });
     this.#redis = redis as unknown as IncrementCounters;
     this.#batches = new MicroBatcher({

@@ -1,13 +1,13 @@
+import { redisTargetOf } from '@leadrelay/config';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { createDatabaseClient, type DatabaseClient } from '@leadrelay/db';
-import { createRedisConnection } from '@leadrelay/queue';
+import { createRedisConnection, type RedisConnection } from '@leadrelay/queue';
 import type { PortalEnv } from '../env.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     portalConfig: PortalEnv;
-    redis: Redis;
+    redis: RedisConnection;
     db: DatabaseClient;
   }
 }
@@ -15,10 +15,10 @@ declare module 'fastify' {
 /** The connections the portal holds, opened once and closed with the server. */
 export default fp<{ config: PortalEnv }>(
   async (app, { config }) => {
-    const redis = createRedisConnection(config.REDIS_URL, { role: 'client', connectionName: 'portal' });
+    const redis = createRedisConnection(redisTargetOf(config), { role: 'client', connectionName: 'portal' });
     const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 5, applicationName: 'leadrelay-portal' });
     app.decorate('portalConfig', config);
-    app.decorate('redis', redis);
+    app.decorate<RedisConnection>('redis', redis);
     app.decorate('db', db);
     app.addHook('onClose', async () => {
       redis.disconnect();
