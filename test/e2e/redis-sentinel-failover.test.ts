@@ -16,7 +16,10 @@ describe('LeadRelay on a Sentinel set when the primary dies', () => {
   beforeAll(async () => {
     await sentinels.start();
     // REDIS_URL names the first primary: an app that ignored the sentinels would stay on the dead server.
-    system = await startLeadRelaySystem({ REDIS_URL: sentinels.primary.url, REDIS_SENTINELS: sentinels.sentinelsEnv, REDIS_SENTINEL_NAME: sentinelPrimaryName });
+    system = await startLeadRelaySystem({ REDIS_URL: sentinels.primary.url, REDIS_SENTINELS: sentinels.sentinelsEnv, REDIS_SENTINEL_NAME: sentinelPrimaryName,
+      // Acknowledged only once the replica has the job: asynchronous replication could otherwise lose it at the failover.
+      REDIS_WAIT_REPLICAS: '1',
+    });
     const partner = await adminRequest<{ apiKey: string }>(system, 'POST', '/v1/partners', { name: 'Acme Leads', slug: 'acme', profile: 'canonical' });
     expect(partner.status).toBe(201);
     apiKey = partner.body.apiKey;
@@ -64,6 +67,9 @@ describe('LeadRelay on a Sentinel set when the primary dies', () => {
       description: 'the sentinels to promote the replica',
     });
     expect(killedPort).not.toBe(sentinels.replica.port);
+    // With REDIS_WAIT_REPLICAS=1 the promoted replica needs a replica of its own before intake
+    // acknowledges again: the old primary comes back (same port, its AOF) and the sentinels make it one.
+    await sentinels.primary.start();
     // ...and after the failover, through the same processes.
     const beforeRecovery = acknowledged.length;
     await waitFor(

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import { bullmqPrefixOf } from './cluster-slots.ts';
-import type { RedisConnection } from './redis-connection.ts';
+import { isCluster, type RedisConnection } from './redis-connection.ts';
 import { jobCatalog, queueNames, type JobKey, type JobPayload, type QueueName } from './job-catalog.ts';
 
 export interface QueueRegistryOptions {
@@ -10,6 +10,12 @@ export interface QueueRegistryOptions {
   prefix: string;
   /** Told after each successful add, e.g. to record enqueue latency. */
   onEnqueued?: (queue: QueueName, durationMs: number, jobCount: number) => void;
+  /**
+   * After each add, wait until this many replicas have the write (Redis WAIT), or fail the add:
+   * with asynchronous replication a job only the primary had is lost when a Sentinel promotes a
+   * replica. Intake's REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT; ignored on a cluster.
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
   /** Told of a queue's connection errors; without it they would be printed by Node. */
   onQueueError?: (queue: QueueName, error: Error) => void;
 }
@@ -57,6 +63,7 @@ export class QueueRegistry {
     const definition = jobCatalog[key];
     const started = performance.now();
     await this.queue(definition.queue).add(definition.name, payload, { ...definition.options, ...options });
+    await this.#waitForReplicas();
     this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
   }
 
@@ -74,6 +81,7 @@ export class QueueRegistry {
       const [job] = jobs as [(typeof jobs)[number]];
       const started = performance.now();
       await queue.add(definition.name, job.payload, { ...definition.options, ...job.options });
+      await this.#waitForReplicas();
       this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
       return;
     }
@@ -84,7 +92,19 @@ export class QueueRegistry {
     }));
     const started = performance.now();
     await queue.addBulk(bulk);
+    await this.#waitForReplicas();
     this.#options.onEnqueued?.(definition.queue, performance.now() - started, jobs.length);
+  }
+
+  /** WAIT covers every write this connection made before it: adds made at the same moment share one. */
+  async #waitForReplicas(): Promise<void> {
+    const wanted = this.#options.waitForReplicas;
+    const connection = this.#options.connection;
+    if (!wanted || wanted.replicas === 0 || isCluster(connection)) return;
+    const confirmed = await connection.wait(wanted.replicas, wanted.timeoutMs);
+    if (confirmed < wanted.replicas) {
+      throw new Error(`the job reached ${confirmed} of ${wanted.replicas} Redis replicas within ${wanted.timeoutMs} ms (REDIS_WAIT_REPLICAS)`);
+    }
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,7 @@ export default fp<{ config: IntakeEnv }>(
     const queues = new QueueRegistry({
       connection: producerConnection,
       prefix: config.QUEUE_PREFIX,
+      waitForReplicas: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT },
       onEnqueued: observeEnqueue,
       // Requests already answer 503 when Redis fails; this keeps the detail in the log.
       onQueueError: (queue, error) => app.log.warn({ queue, err: error.message }, 'queue connection error'),
