@@ -12,13 +12,14 @@
  * the SIGINT however cleanly this process exits, and pnpm then reports `ELIFECYCLE Command failed`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { RedisTargetEnvSchema, loadEnv, redisTargetOf } from '@leadrelay/config';
 import { DependencyUnavailableError, checkRedisReachable } from '@leadrelay/lifecycle';
 import { prepareDatabase } from './prepare-database.ts';
 import { appCommand, type LeadRelayAppName } from './app-command.ts';
 
 const apps: readonly LeadRelayAppName[] = ['intake', 'worker', 'dispatcher', 'admin', 'portal'];
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/leadrelay';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisTarget = redisTargetOf(loadEnv(RedisTargetEnvSchema));
 
 /** An app up for this long before it crashed starts its backoff again from the first wait. */
 const stableAfterMs = 10_000;
@@ -29,7 +30,7 @@ const firstRestartDelayMs = 500;
 const maxRestartDelayMs = 30_000;
 
 try {
-  await checkRedisReachable(redisUrl);
+  await checkRedisReachable(redisTarget);
   await prepareDatabase(databaseUrl);
 } catch (error) {
   process.stderr.write(`${error instanceof DependencyUnavailableError ? error.message : String(error)}\n`);

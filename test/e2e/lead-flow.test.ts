@@ -4,22 +4,30 @@ import { Webhook } from 'standardwebhooks';
 import pg from 'pg';
 import { toStandardWebhookSecret, verifyLeadRouterSignature } from '@leadrelay/receiver';
 import { adminRequest, startLeadRelaySystem, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { PrivateRedisCluster } from '../support/private-redis-cluster.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-describe('a lead travels from a partner to a subscriber', () => {
+// On the shared Redis and on a 3-primary Redis Cluster of the test's own (REDIS_CLUSTER_NODES).
+describe.each([
+  { redis: 'a single Redis', makeCluster: undefined },
+  { redis: 'a Redis Cluster', makeCluster: () => new PrivateRedisCluster(3) },
+])('a lead travels from a partner to a subscriber, on $redis', ({ makeCluster }) => {
   let system: LeadRelaySystem;
+  const cluster = makeCluster?.();
   const receiver = new WebhookReceiver();
   const destinationSecret = 'receiver-secret-0123456789';
 
   beforeAll(async () => {
     await receiver.start();
-    system = await startLeadRelaySystem();
-  });
+    await cluster?.start();
+    system = await startLeadRelaySystem(cluster ? { REDIS_CLUSTER_NODES: cluster.nodesEnv } : {});
+  }, 120_000);
 
   afterAll(async () => {
     await system?.stop();
     await receiver.stop();
+    await cluster?.destroy();
   });
 
   it('is acknowledged, stored once, and delivered signed as seed 003 describes', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrivateRedisCluster } from '../support/private-redis-cluster.ts';
 import { WorkerHarness } from '../support/worker-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -12,15 +13,22 @@ async function fanOutEventIds(harness: WorkerHarness): Promise<string[]> {
 // A killed worker's jobs come back to the queue once their locks expire; short locks keep the test short.
 const crashEnv = { WORKER_JOB_LOCK_DURATION: '2s', WORKER_STALLED_INTERVAL: '1s', OUTBOX_SWEEP_INTERVAL: '500ms' };
 
-describe('the worker killed or stopped in the middle of its work', () => {
-  const harness = new WorkerHarness({ env: crashEnv });
+// On the shared Redis and on a 3-primary Redis Cluster of the test's own (BullMQ under a hash-tagged prefix there).
+describe.each([
+  { redis: 'a single Redis', makeCluster: undefined },
+  { redis: 'a Redis Cluster', makeCluster: () => new PrivateRedisCluster(3) },
+])('the worker killed or stopped in the middle of its work, on $redis', ({ makeCluster }) => {
+  const cluster = makeCluster?.();
+  const harness = new WorkerHarness({ env: crashEnv, ...(cluster ? { cluster } : {}) });
 
   beforeAll(async () => {
+    await cluster?.start();
     await harness.setUp();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await harness.close();
+    await cluster?.destroy();
   });
 
   const relayedEventCount = async () =>

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisConnection } from '@leadrelay/queue';
 import type pg from 'pg';
 
 /** Where a needle was found: `table.column` in PostgreSQL, or a Redis key (or its name). */
@@ -24,15 +24,22 @@ export async function findInPostgres(sql: pg.Client, needles: readonly string[])
   return findings;
 }
 
-/** Every Redis key under `prefix`, its name and its whole value whatever its type, searched for each needle. */
-export async function findInRedis(redis: Redis, prefix: string, needles: readonly string[]): Promise<Finding[]> {
+/**
+ * Every Redis key under `prefix` (on a cluster: on every primary, BullMQ's `{prefix}` ones too),
+ * its name and its whole value whatever its type, searched for each needle.
+ */
+export async function findInRedis(redis: RedisConnection, prefix: string, needles: readonly string[]): Promise<Finding[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  }
   const findings: Finding[] = [];
   for (const key of keys) {
     const type = await redis.type(key);

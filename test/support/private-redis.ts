@@ -34,9 +34,13 @@ export class PrivateRedis {
     return this.#child?.pid;
   }
 
-  /** Starts the server (again on the same port and directory after `kill`) and waits until it answers PING. */
-  async start({ timeoutMs = 30_000 } = {}): Promise<void> {
-    if (this.#port === 0) this.#port = await freePort();
+  /**
+   * Starts the server (again on the same port and directory after `kill`) and waits until it
+   * answers PING. `port`: the first start's port, when the caller needs one with more free (a
+   * cluster node's bus port); a spare one otherwise.
+   */
+  async start({ timeoutMs = 30_000, port }: { timeoutMs?: number; port?: number } = {}): Promise<void> {
+    if (this.#port === 0) this.#port = port ?? (await freePort());
     const child = spawn(
       'redis-server',
       ['--port', String(this.#port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory, ...this.args],

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
-import { Redis } from 'ioredis';
 import type { NormalizedActivity, NormalizedLead } from '@leadrelay/lead';
 import type { RunningService } from '@leadrelay/lifecycle';
-import { QueueRegistry, jobCatalog, jobIdFor, queueNames, type AppendActivitiesPayload, type PersistLeadPayload } from '@leadrelay/queue';
+import { QueueRegistry, createRedisConnection, jobCatalog, jobIdFor, queueNames, type AppendActivitiesPayload, type PersistLeadPayload, type RedisConnection } from '@leadrelay/queue';
 import { WorkerEnvSchema } from '../../apps/worker/src/env.ts';
 import { startWorkerService } from '../../apps/worker/src/worker-service.ts';
 import { AppProcess } from './app-process.ts';
 import { freePort } from './free-port.ts';
+import type { PrivateRedisCluster } from './private-redis-cluster.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { insertTestPartner, type TestPartner } from './test-partner.ts';
 import { createQueuePrefix, deleteRedisKeys, testRedisUrl } from './test-redis.ts';
@@ -23,6 +23,8 @@ export interface WorkerHarnessOptions {
   databaseUrl?: string;
   /** Environment of every worker started, on top of the test defaults. */
   env?: Record<string, string>;
+  /** A Redis Cluster of the test's own to run on instead of the shared Redis; started before setUp. */
+  cluster?: PrivateRedisCluster;
 }
 
 export interface JobCounts {
@@ -39,10 +41,8 @@ export interface JobCounts {
  */
 export class WorkerHarness {
   readonly queuePrefix = createQueuePrefix();
-  readonly redis = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
-  readonly #queues = new QueueRegistry({ connection: this.redis, prefix: this.queuePrefix });
-  readonly leads: Queue = this.#queues.queue(queueNames.leads);
-  readonly events: Queue = this.#queues.queue(queueNames.events);
+  #redis: RedisConnection | undefined;
+  #queues: QueueRegistry | undefined;
   readonly #services: RunningService[] = [];
   readonly #processes: AppProcess[] = [];
   #database: TestDatabase | undefined;
@@ -54,6 +54,12 @@ export class WorkerHarness {
 
   /** Creates the database (unless one was given) and a canonical partner. */
   async setUp(): Promise<this> {
+    const cluster = this.options.cluster;
+    this.#redis = createRedisConnection(
+      cluster ? { kind: 'cluster', url: testRedisUrl, nodes: cluster.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })) } : testRedisUrl,
+      { role: 'worker' },
+    );
+    this.#queues = new QueueRegistry({ connection: this.#redis, prefix: this.queuePrefix });
     if (this.options.databaseUrl) {
       this.#databaseUrl = this.options.databaseUrl;
     } else {
@@ -65,6 +71,22 @@ export class WorkerHarness {
     await this.#sql.connect();
     this.#partner = await insertTestPartner(this.#databaseUrl, { slug: 'acme', profile: 'canonical', name: 'Acme Leads' });
     return this;
+  }
+
+  /** The harness's own connection to the Redis (or cluster) the worker uses. */
+  get redis(): RedisConnection {
+    if (!this.#redis) throw new Error('setUp() first');
+    return this.#redis;
+  }
+
+  get leads(): Queue {
+    if (!this.#queues) throw new Error('setUp() first');
+    return this.#queues.queue(queueNames.leads);
+  }
+
+  get events(): Queue {
+    if (!this.#queues) throw new Error('setUp() first');
+    return this.#queues.queue(queueNames.events);
   }
 
   get databaseUrl(): string {
@@ -97,6 +119,7 @@ export class WorkerHarness {
       DATABASE_URL: this.#databaseUrl,
       REDIS_URL: testRedisUrl,
       QUEUE_PREFIX: this.queuePrefix,
+      ...(this.options.cluster ? { REDIS_CLUSTER_NODES: this.options.cluster.nodesEnv } : {}),
       WORKER_HEALTH_PORT: '0',
       ...this.options.env,
       ...extra,
@@ -215,8 +238,8 @@ export class WorkerHarness {
   async close(): Promise<void> {
     for (const service of this.#services.splice(0)) await service.stop();
     for (const process of this.#processes.splice(0)) await process.stop('SIGKILL');
-    await this.#queues.close();
-    this.redis.disconnect();
+    await this.#queues?.close();
+    this.#redis?.disconnect();
     await this.#sql?.end().catch(() => undefined);
     await this.#database?.drop();
     await deleteRedisKeys(this.queuePrefix);

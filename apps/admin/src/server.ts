@@ -1,3 +1,4 @@
+import { redisTargetOf } from '@leadrelay/config';
 import type { FastifyBaseLogger } from 'fastify';
 import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
@@ -13,7 +14,7 @@ if (config.usingDevelopmentAdminToken) {
 await runService({
   log: logger,
   start: async () => {
-    await checkRedisReachable(config.REDIS_URL);
+    await checkRedisReachable(redisTargetOf(config));
     await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     const app = await buildAdminApp({ config, logger: logger as FastifyBaseLogger });

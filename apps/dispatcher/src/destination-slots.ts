@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { execPipelined, slotTagOf, type RedisConnection } from '@leadrelay/queue';
 import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface DestinationSlotsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** QUEUE_PREFIX: keys live beside the queues, so one Redis can serve several systems. */
   prefix: string;
 }
@@ -122,7 +122,7 @@ const inFlightScript = luaScript(inFlightLua);
  * cost more than the rest of the round trip.
  */
 export class DestinationSlots {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
   readonly #calls: MicroBatcher<SlotCall, CallOutcome>;
   /** Per destination, the callers of acquireWithin waiting for a slot this process gives back, oldest first. */
@@ -289,21 +289,21 @@ export class DestinationSlots {
 
   /** EVALSHA in one pipeline; calls answered NOSCRIPT (a new or restarted Redis) go again as EVAL. */
   async #evalMany(calls: MergedCall[]): Promise<CallOutcome[]> {
-    const pipeline = this.#redis.pipeline();
-    for (const { script, keys, args } of calls) pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
-    const results = (await pipeline.exec()) ?? [];
+    // One pipeline per node on a cluster: a destination's keys share a slot (slotTagOf), destinations do not.
+    const results = await execPipelined(this.#redis, calls.length, (index) => calls[index]!.keys[0]!, (pipeline, index) => {
+      const { script, keys, args } = calls[index]!;
+      pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
+    });
     const outcomes = calls.map((_, index): CallOutcome => {
       const [error, value] = results[index] ?? [new Error('the Redis pipeline returned no answer'), null];
       return error ? { error } : { value };
     });
     const unknownScripts = outcomes.flatMap((outcome, index) => (outcome.error?.message.startsWith('NOSCRIPT') ? [index] : []));
     if (unknownScripts.length > 0) {
-      const retry = this.#redis.pipeline();
-      for (const index of unknownScripts) {
-        const { script, keys, args } = calls[index]!;
-        retry.eval(script.source, keys.length, ...keys, ...args);
-      }
-      const retried = (await retry.exec()) ?? [];
+      const retried = await execPipelined(this.#redis, unknownScripts.length, (position) => calls[unknownScripts[position]!]!.keys[0]!, (pipeline, position) => {
+        const { script, keys, args } = calls[unknownScripts[position]!]!;
+        pipeline.eval(script.source, keys.length, ...keys, ...args);
+      });
       unknownScripts.forEach((index, position) => {
         const [error, value] = retried[position] ?? [new Error('the Redis pipeline returned no answer'), null];
         outcomes[index] = error ? { error } : { value };
@@ -312,11 +312,13 @@ export class DestinationSlots {
     return outcomes;
   }
 
+  // A destination's two keys go into one script, so on a cluster they share a slot: the id is
+  // their hash tag there. A single Redis keeps the names it always had (no tag).
   #leasesKey(destinationId: string) {
-    return `${this.#prefix}:destination-slots:${destinationId}:leases`;
+    return `${this.#prefix}:destination-slots:${slotTagOf(destinationId, this.#redis)}:leases`;
   }
 
   #parkedKey(destinationId: string) {
-    return `${this.#prefix}:destination-slots:${destinationId}:parked`;
+    return `${this.#prefix}:destination-slots:${slotTagOf(destinationId, this.#redis)}:parked`;
   }
 }

@@ -1,3 +1,4 @@
+import { redisTargetOf } from '@leadrelay/config';
 import type { FastifyBaseLogger } from 'fastify';
 import { httpMetrics, type Logger } from '@leadrelay/observability';
 import { startHealthServer } from '@leadrelay/http-kit';
@@ -17,14 +18,14 @@ import { DeliveryStore } from './delivery-store.ts';
 /** Starts fan-out and delivery consumers; `stop` lets in-flight deliveries finish, then closes. */
 export async function startDispatcherService(config: DispatcherEnv, logger: Logger): Promise<RunningService> {
   const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 20, applicationName: 'leadrelay-dispatcher' });
-  const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher' });
-  const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'dispatcher-producer' });
+  const workerConnection = createRedisConnection(redisTargetOf(config), { role: 'worker', connectionName: 'dispatcher' });
+  const producerConnection = createRedisConnection(redisTargetOf(config), { role: 'worker', connectionName: 'dispatcher-producer' });
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX });
   const sender = new WebhookSender({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS });
   const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEYS);
   const dispatcherWorkers = createDispatcherWorkers({
     connection: workerConnection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queues.bullmqPrefix,
     concurrency: config.DISPATCHER_CONCURRENCY,
     retryDelaysMs: config.DISPATCH_RETRY_SCHEDULE,
     stalledAfterMs: config.DISPATCH_STALLED_AFTER,

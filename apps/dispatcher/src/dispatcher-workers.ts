@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import type { Logger } from '@leadrelay/observability';
 import { cappedExponentialBackoffMs, queueNames, type QueueRegistry } from '@leadrelay/queue';
 import type { EventFanOut } from './event-fan-out.ts';
@@ -15,7 +15,7 @@ import { DeliveryProcessor } from './delivery-processor.ts';
 import { dispatchTuning } from './dispatch-tuning.ts';
 
 export interface DispatcherWorkersOptions {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   /**
    * Delivery jobs in flight at once in this process, over all destinations; and, apart from them,

@@ -1,3 +1,4 @@
+import { redisTargetOf } from '@leadrelay/config';
 import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
 import { loadDispatcherEnv } from './env.ts';
@@ -9,7 +10,7 @@ const logger = createLogger({ name: 'dispatcher', level: config.LOG_LEVEL, prett
 await runService({
   log: logger,
   start: async () => {
-    await checkRedisReachable(config.REDIS_URL);
+    await checkRedisReachable(redisTargetOf(config));
     await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     return startDispatcherService(config, logger);

@@ -46,6 +46,14 @@ export const IntakeEnvSchema = z
     PARTNER_CACHE_MAX_STALE: durationMsFromEnv.default(600_000),
     /** How far a hotwire MD5 signature's timestamp may be from our clock, either way. */
     HOTWIRE_SIGNATURE_WINDOW: durationMsFromEnv.default(300_000),
+    /**
+     * Replicas that must hold a lead's job before intake acknowledges it (Redis WAIT; 0: do not
+     * wait). With a Sentinel set, 1 keeps an acknowledged lead through a failover, at the price of
+     * a replication round trip per group commit (README, Scaling: Redis Cluster and Sentinel).
+     */
+    REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).default(0),
+    /** How long intake waits for them; past it the request is answered 503 (retry). */
+    REDIS_WAIT_TIMEOUT: positiveDurationMs.refine((ms) => ms <= 1_500, "at most 1.5s (intake's Redis commands time out after 2 s)").default(1_000),
     /** Requests a minute per partner when the partner sets no limit of its own. */
     DEFAULT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
   })

@@ -1,3 +1,4 @@
+import { redisTargetOf } from '@leadrelay/config';
 import type { FastifyBaseLogger } from 'fastify';
 import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, httpMetrics, wantsPrettyLogs } from '@leadrelay/observability';
@@ -11,7 +12,7 @@ const logger = createLogger({ name: 'intake', level: config.LOG_LEVEL, pretty: w
 await runService({
   log: logger,
   start: async () => {
-    await checkRedisReachable(config.REDIS_URL);
+    await checkRedisReachable(redisTargetOf(config));
     await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     const app = await buildIntakeApp({ config, logger: logger as FastifyBaseLogger });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { execPipelined, groupBySlot, type RedisConnection } from '@leadrelay/queue';
 import type { DatabaseClient } from '@leadrelay/db';
 import { identityKeys, type IdentityClaimLayout } from '@leadrelay/lead';
 import type { ClaimRepair } from './lead-batch-plan.ts';
 
 export interface IdentityClaimKeeperOptions {
-  redis: Redis;
+  redis: RedisConnection;
   db: DatabaseClient;
   /** QUEUE_PREFIX: the restore marker lives under it. */
   keyPrefix: string;
@@ -52,7 +52,7 @@ return 0
  * claims: it is missing after Redis lost its data.
  */
 export class IdentityClaimKeeper {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #db: DatabaseClient;
   readonly #keyPrefix: string;
   readonly #layout: IdentityClaimLayout;
@@ -77,18 +77,18 @@ export class IdentityClaimKeeper {
 
   /** Claims that point at merged alias ids now point at the lead itself. */
   async repair(repairs: readonly ClaimRepair[]): Promise<void> {
-    const keys: string[] = [];
-    const args: Buffer[] = [];
+    const claims: { key: string; field: Buffer; leadId: Buffer; aliasId: Buffer }[] = [];
     for (const repair of repairs) {
       const leadId = this.#layout.encodeOwner(repair.leadId, null);
       const aliasId = this.#layout.encodeOwner(repair.aliasId, null);
-      for (const identityKey of repair.identityKeys) {
-        const slot = this.#layout.slotOf(identityKey);
-        keys.push(slot.key);
-        args.push(slot.field, leadId, aliasId);
-      }
+      for (const identityKey of repair.identityKeys) claims.push({ ...this.#layout.slotOf(identityKey), leadId, aliasId });
     }
-    if (keys.length > 0) await this.#redis.eval(repairScript, keys.length, ...keys, ...args);
+    // One call per slot on a cluster (a script may only touch one slot's keys), one in all otherwise.
+    await Promise.all(
+      groupBySlot(this.#redis, claims, (claim) => claim.key).map((group) =>
+        this.#redis.eval(repairScript, group.length, ...group.map((claim) => claim.key), ...group.flatMap((claim) => [claim.field, claim.leadId, claim.aliasId])),
+      ),
+    );
   }
 
   /**
@@ -97,13 +97,9 @@ export class IdentityClaimKeeper {
    */
   async release(identityKeys: readonly string[]): Promise<number> {
     if (identityKeys.length === 0) return 0;
-    const pipeline = this.#redis.pipeline();
-    for (const identityKey of identityKeys) {
-      const slot = this.#layout.slotOf(identityKey);
-      pipeline.hdel(slot.key, slot.field);
-    }
+    const slots = identityKeys.map((identityKey) => this.#layout.slotOf(identityKey));
     let removed = 0;
-    for (const [error, reply] of (await pipeline.exec()) ?? []) {
+    for (const [error, reply] of await execPipelined(this.#redis, slots.length, (index) => slots[index]!.key, (pipeline, index) => pipeline.hdel(slots[index]!.key, slots[index]!.field))) {
       if (error) throw error;
       removed += Number(reply);
     }
@@ -132,16 +128,24 @@ export class IdentityClaimKeeper {
         SELECT id, partner_id AS "partnerId", email, phone FROM leads WHERE id > ${afterId}::uuid AND (email IS NOT NULL OR phone IS NOT NULL)
         ORDER BY id LIMIT ${this.#pageSize}`;
       if (leads.length === 0) break;
-      const pipeline = this.#redis.pipeline();
+      const claims: { key: string; field: Buffer; owner: Buffer }[] = [];
       for (const lead of leads) {
         const owner = this.#layout.encodeOwner(lead.id, lead.partnerId);
         for (const identityKey of identityKeys({ email: lead.email ?? undefined, phone: lead.phone ?? undefined })) {
-          const slot = this.#layout.slotOf(identityKey);
-          pipeline.hsetnx(slot.key, slot.field, owner);
+          claims.push({ ...this.#layout.slotOf(identityKey), owner });
         }
       }
-      pipeline.pexpire(this.markerKey, this.#restoreLeaseMs);
-      for (const [error, reply] of (await pipeline.exec()) ?? []) {
+      const replies = await execPipelined(
+        this.#redis,
+        claims.length + 1,
+        (index) => claims[index]?.key ?? this.markerKey,
+        (pipeline, index) => {
+          const claim = claims[index];
+          if (claim) pipeline.hsetnx(claim.key, claim.field, claim.owner);
+          else pipeline.pexpire(this.markerKey, this.#restoreLeaseMs);
+        },
+      );
+      for (const [error, reply] of replies) {
         if (error) throw error;
         if (reply === 1) restored += 1;
       }

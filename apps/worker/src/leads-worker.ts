@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import type { Logger } from '@leadrelay/observability';
 import {
   AppendActivitiesPayload,
@@ -20,7 +20,7 @@ export interface SubmissionBatcher {
 }
 
 export interface LeadsWorkerOptions {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   /** Jobs held at once at most; they wait in the batcher until their batch is written. */
   concurrency: number;

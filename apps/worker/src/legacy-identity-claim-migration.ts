@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import type { IdentityClaimLayout } from '@leadrelay/lead';
 
 export interface LegacyIdentityClaimMigrationOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** QUEUE_PREFIX of the deployment. */
   keyPrefix: string;
   /** The layout the claims move into (IDENTITY_BUCKET_BITS of the upgraded apps). */
@@ -37,7 +37,7 @@ return 0
  * again and finds only what is left; a run ends when SCAN has seen every key once.
  */
 export class LegacyIdentityClaimMigration {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keyPrefix: string;
   readonly #layout: IdentityClaimLayout;
   readonly #pageSize: number;
@@ -88,7 +88,7 @@ export class LegacyIdentityClaimMigration {
   }
 }
 
-async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+async function execOrThrow(pipeline: ReturnType<RedisConnection['pipeline']>): Promise<unknown[]> {
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([error, reply]) => {
     if (error) throw error;

@@ -1,3 +1,4 @@
+import { redisTargetOf } from '@leadrelay/config';
 import { checkPostgresReachable, checkRedisDurability, checkRedisReachable, runService } from '@leadrelay/lifecycle';
 import { createLogger, wantsPrettyLogs } from '@leadrelay/observability';
 import { loadWorkerEnv } from './env.ts';
@@ -10,7 +11,7 @@ await runService({
   log: logger,
   shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT,
   start: async () => {
-    await checkRedisReachable(config.REDIS_URL);
+    await checkRedisReachable(redisTargetOf(config));
     await checkRedisDurability(config, logger);
     await checkPostgresReachable(config.DATABASE_URL);
     return startWorkerService(config, logger);

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import type { DatabaseClient } from '@leadrelay/db';
 import { suppressionSetRedisKey } from '@leadrelay/lead';
 
 export interface SuppressionListKeeperOptions {
-  redis: Redis;
+  redis: RedisConnection;
   db: DatabaseClient;
   /** QUEUE_PREFIX: intake reads the copy under it (suppressionSetRedisKey). */
   keyPrefix: string;

@@ -1,3 +1,4 @@
+import { redisTargetOf } from '@leadrelay/config';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   httpMetrics,
@@ -42,8 +43,8 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
     poolSize: config.WORKER_WRITE_LANES + 4,
     applicationName: 'leadrelay-worker',
   });
-  const workerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker' });
-  const producerConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'worker-producer' });
+  const workerConnection = createRedisConnection(redisTargetOf(config), { role: 'worker', connectionName: 'worker' });
+  const producerConnection = createRedisConnection(redisTargetOf(config), { role: 'worker', connectionName: 'worker-producer' });
   const queues = new QueueRegistry({ connection: producerConnection, prefix: config.QUEUE_PREFIX, onEnqueued: observeEnqueue });
   const relay = new OutboxRelay({ db, queues });
   const identityClaims = new IdentityClaimKeeper({
@@ -118,7 +119,7 @@ export async function startWorkerService(config: WorkerEnv, logger: Logger): Pro
   const maxSubmissionsInFlight = config.WORKER_MAX_SUBMISSIONS_IN_FLIGHT ?? 3 * config.WORKER_BATCH_MAX_SIZE * config.WORKER_WRITE_LANES;
   const worker = createLeadsWorker({
     connection: workerConnection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queues.bullmqPrefix,
     concurrency: config.WORKER_CONCURRENCY,
     maxSubmissionsInFlight,
     batcher: lanes,

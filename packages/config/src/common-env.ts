@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationListMs, parseDurationMs } from './duration.ts';
+import { redisNodeListFromEnv } from './redis-target.ts';
 
 /** `true`/`false`/`1`/`0`/`yes`/`no`, as environment variables spell booleans. */
 export const booleanFromEnv = z
@@ -62,13 +63,33 @@ const secretEncryptionKeyListFromEnv = z
 
 export const portFromEnv = z.coerce.number().int().min(0).max(65535);
 
+/** Where Redis is (read with redisTargetOf): one server, a Redis Cluster or a Sentinel set. */
+export const redisTargetEnvShape = {
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /**
+   * A Redis Cluster: some of its nodes, `host:port,host:port` (the rest are discovered). When set
+   * it wins over REDIS_URL, whose user, password and rediss:// TLS still apply to every node.
+   */
+  REDIS_CLUSTER_NODES: redisNodeListFromEnv.optional(),
+  /**
+   * A Sentinel set, `host:port,...`: the apps connect to the primary the sentinels name
+   * REDIS_SENTINEL_NAME and follow it through a failover. REDIS_URL's user and password apply to
+   * the primary. Ignored when REDIS_CLUSTER_NODES is set.
+   */
+  REDIS_SENTINELS: redisNodeListFromEnv.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+} as const;
+
+/** The Redis variables alone, for a script that needs nothing else (pnpm start's check). */
+export const RedisTargetEnvSchema = z.object(redisTargetEnvShape);
+
 /** Variables every LeadRelay process reads. */
 export const commonEnvShape = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty` for people at a terminal, `json` for log shippers; default: pretty on a TTY. */
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
-  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  ...redisTargetEnvShape,
   DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/leadrelay'),
   /** Prefix of every Redis key BullMQ and LeadRelay write; lets several systems share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, :, _ and - only').default('leadrelay'),

@@ -4,6 +4,8 @@ export { redactUrlPassword } from './redact-url.ts';
 export {
   booleanFromEnv,
   commonEnvShape,
+  RedisTargetEnvSchema,
+  redisTargetEnvShape,
   developmentSecretEncryptionKey,
   secretEncryptionKeysOf,
   durationListMsFromEnv,
@@ -14,3 +16,4 @@ export {
   suppressionHashKeyOf,
   suppressionHashKeyShape,
 } from './common-env.ts';
+export { describeRedisTarget, redisTargetOf, type RedisNodeAddress, type RedisTarget, type RedisTargetEnv } from './redis-target.ts';

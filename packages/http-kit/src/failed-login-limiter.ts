@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { AppError } from './app-error.ts';
 import { InProcessWindowCounters } from './in-process-window-counters.ts';
 
 export interface FailedLoginLimiterOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** Redis key prefix of the counters, e.g. `<QUEUE_PREFIX>:admin-auth-failures:`. */
   keyPrefix: string;
   /** Failed logins one client IP may make per window before it is answered 429. */

@@ -39,7 +39,9 @@ export interface IdentityClaimOwner {
  *   claimed it for a new lead (claims the worker repaired or restored may hold the lead alone).
  *
  * The claim scripts (intake's identity-claims.ts, the worker's identity-claim-keeper.ts) read and
- * write this value in Lua: byte 1-16 the lead, 17-32 the creator.
+ * write this value in Lua: byte 1-16 the lead, 17-32 the creator. On a Redis Cluster a field may
+ * for a moment hold a longer value instead, a reservation (intake's claim across slots: the
+ * 32 bytes, `p` and an expiry); nothing but intake's claim scripts reads it as a claim.
  */
 export class IdentityClaimLayout {
   readonly bucketBits: number;

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { redactUrlPassword } from '@leadrelay/config';
+import { describeRedisTarget, redactUrlPassword, type RedisTarget } from '@leadrelay/config';
+import { createRedisConnection, type RedisConnection } from '@leadrelay/queue';
 
 /** A start-up check that stops the process; its message is the one line the process prints before exiting. */
 export class StartupCheckError extends Error {
@@ -16,27 +16,20 @@ const howToStart =
   'start it (docker compose -f docker/compose.yaml up -d redis postgres, or the machine\'s own service) or set';
 
 /** A connection for one check: no retries, no offline queue, every command bounded by `timeoutMs`. */
-export function checkConnection(redisUrl: string, timeoutMs: number): Redis {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', () => {});
-  return redis;
+export function checkConnection(target: RedisTarget | string, timeoutMs: number): RedisConnection {
+  return createRedisConnection(target, { role: 'check', timeoutMs });
 }
 
-export async function checkRedisReachable(redisUrl: string, timeoutMs = 3_000): Promise<void> {
-  const redis = checkConnection(redisUrl, timeoutMs);
+/** `target`: REDIS_URL alone, or the deployment's RedisTarget (redisTargetOf: a cluster or a Sentinel set). */
+export async function checkRedisReachable(target: RedisTarget | string, timeoutMs = 3_000): Promise<void> {
+  const resolved: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : target;
+  const redis = checkConnection(resolved, timeoutMs);
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     throw new DependencyUnavailableError(
-      `Redis is not reachable at ${redactUrlPassword(redisUrl)} (${describeError(error)}): ${howToStart} REDIS_URL`,
+      `Redis is not reachable at ${describeRedisTarget(resolved)} (${describeError(error)}): ${howToStart} ${{ single: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentinel: 'REDIS_SENTINELS' }[resolved.kind]}`,
     );
   } finally {
     redis.disconnect();

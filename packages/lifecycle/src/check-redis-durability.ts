@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { redactUrlPassword } from '@leadrelay/config';
+import { describeRedisTarget, redisTargetOf, type RedisTarget, type RedisTargetEnv } from '@leadrelay/config';
+import { isCluster } from '@leadrelay/queue';
 import { StartupCheckError, checkConnection, describeError } from './check-dependencies.ts';
 
 /** Thrown at start-up in production when Redis could lose what intake acknowledged. */
@@ -15,8 +16,7 @@ export interface RedisDurabilitySettings {
   maxmemoryPolicy: string | undefined;
 }
 
-export interface RedisDurabilityCheckInput {
-  REDIS_URL: string;
+export interface RedisDurabilityCheckInput extends RedisTargetEnv {
   NODE_ENV: string;
   ALLOW_VOLATILE_REDIS: boolean;
 }
@@ -39,10 +39,11 @@ export async function checkRedisDurability(
   log: { warn(message: string): void },
   timeoutMs = 3_000,
 ): Promise<RedisDurabilityCheckResult> {
-  const settings = await readRedisDurabilitySettings(config.REDIS_URL, timeoutMs);
+  const target = redisTargetOf(config);
+  const settings = await readRedisDurabilitySettings(target, timeoutMs);
   const problems = redisDurabilityProblems(settings);
   if (problems.length === 0) return { settings, problems };
-  const risk = `Redis at ${redactUrlPassword(config.REDIS_URL)} can lose acknowledged leads: ${problems.join(', ')}`;
+  const risk = `Redis at ${describeRedisTarget(target)} can lose acknowledged leads: ${problems.join(', ')}`;
   if (config.NODE_ENV === 'production' && !config.ALLOW_VOLATILE_REDIS) {
     throw new VolatileRedisError(
       `${risk}; run it with appendonly yes and maxmemory-policy noeviction, or set ALLOW_VOLATILE_REDIS=true to accept the loss`,
@@ -65,21 +66,37 @@ export function redisDurabilityProblems({ aofEnabled, maxmemoryPolicy }: RedisDu
   return problems;
 }
 
-export async function readRedisDurabilitySettings(redisUrl: string, timeoutMs = 3_000): Promise<RedisDurabilitySettings> {
-  const redis = checkConnection(redisUrl, timeoutMs);
+/**
+ * The settings of the Redis a target names; of a cluster, its primaries' together (AOF on only
+ * if on in each, the first policy other than noeviction if any has one), since a job or claim
+ * may live on any of them.
+ */
+export async function readRedisDurabilitySettings(target: RedisTarget | string, timeoutMs = 3_000): Promise<RedisDurabilitySettings> {
+  const resolved: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : target;
+  const redis = checkConnection(resolved, timeoutMs);
   try {
     try {
       await redis.connect();
     } catch (error) {
-      throw new StartupCheckError(`Redis's persistence settings could not be read at ${redactUrlPassword(redisUrl)} (${describeError(error)})`);
+      throw new StartupCheckError(`Redis's persistence settings could not be read at ${describeRedisTarget(resolved)} (${describeError(error)})`);
     }
-    // A setting this Redis will not tell (ACLs, renamed commands) stays undefined: it is reported, not guessed.
-    const persistence = await infoFields(redis, 'persistence');
-    const aofEnabled = persistence?.aof_enabled === undefined ? undefined : persistence.aof_enabled === '1';
-    return { aofEnabled, maxmemoryPolicy: await readMaxmemoryPolicy(redis) };
+    if (!isCluster(redis)) return await readNodeSettings(redis);
+    const primaries = await Promise.all(redis.nodes('master').map((node) => readNodeSettings(node)));
+    if (primaries.length === 0) return { aofEnabled: undefined, maxmemoryPolicy: undefined };
+    return {
+      aofEnabled: primaries.some((node) => node.aofEnabled === false) ? false : primaries.every((node) => node.aofEnabled) ? true : undefined,
+      maxmemoryPolicy: primaries.find((node) => node.maxmemoryPolicy !== 'noeviction')?.maxmemoryPolicy ?? 'noeviction',
+    };
   } finally {
     redis.disconnect();
   }
+}
+
+async function readNodeSettings(redis: Redis): Promise<RedisDurabilitySettings> {
+  // A setting this Redis will not tell (ACLs, renamed commands) stays undefined: it is reported, not guessed.
+  const persistence = await infoFields(redis, 'persistence');
+  const aofEnabled = persistence?.aof_enabled === undefined ? undefined : persistence.aof_enabled === '1';
+  return { aofEnabled, maxmemoryPolicy: await readMaxmemoryPolicy(redis) };
 }
 
 async function readMaxmemoryPolicy(redis: Redis): Promise<string | undefined> {

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { Readiness } from './readiness.ts';
 
 export interface StandardReadinessInput {
-  redis: Redis;
+  redis: RedisConnection;
   db: { $queryRaw(query: TemplateStringsArray): Promise<unknown> };
   /** Queues whose pause makes this process not ready. */
   queues: { name: string; isPaused(): Promise<boolean> }[];

@@ -1,5 +1,6 @@
-export { createRedisConnection } from './redis-connection.ts';
-export type { RedisConnectionOptions, RedisConnectionRole } from './redis-connection.ts';
+export { createRedisConnection, isCluster } from './redis-connection.ts';
+export type { RedisConnection, RedisConnectionOptions, RedisConnectionRole } from './redis-connection.ts';
+export { bullmqPrefixOf, clusterSlotCount, execPipelined, groupBySlot, slotOfKey, slotTagOf } from './cluster-slots.ts';
 export {
   AppendActivitiesPayload,
   DeliverPayload,

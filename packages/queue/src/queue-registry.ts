@@ -1,14 +1,21 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
+import { bullmqPrefixOf } from './cluster-slots.ts';
+import { isCluster, type RedisConnection } from './redis-connection.ts';
 import { jobCatalog, queueNames, type JobKey, type JobPayload, type QueueName } from './job-catalog.ts';
 
 export interface QueueRegistryOptions {
-  connection: Redis;
-  /** Redis key prefix shared by every queue, from QUEUE_PREFIX. */
+  connection: RedisConnection;
+  /** Redis key prefix shared by every queue, from QUEUE_PREFIX (hash-tagged on a cluster: bullmqPrefixOf). */
   prefix: string;
   /** Told after each successful add, e.g. to record enqueue latency. */
   onEnqueued?: (queue: QueueName, durationMs: number, jobCount: number) => void;
+  /**
+   * After each add, wait until this many replicas have the write (Redis WAIT), or fail the add:
+   * with asynchronous replication a job only the primary had is lost when a Sentinel promotes a
+   * replica. Intake's REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT; ignored on a cluster.
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
   /** Told of a queue's connection errors; without it they would be printed by Node. */
   onQueueError?: (queue: QueueName, error: Error) => void;
 }
@@ -24,14 +31,18 @@ export class QueueRegistry {
   readonly #queues = new Map<QueueName, Queue>();
   readonly #options: QueueRegistryOptions;
 
+  /** The prefix BullMQ's keys get (bullmqPrefixOf): workers of these queues must use it too. */
+  readonly bullmqPrefix: string;
+
   constructor(options: QueueRegistryOptions) {
     this.#options = options;
+    this.bullmqPrefix = bullmqPrefixOf(options.prefix, options.connection);
   }
 
   queue(name: QueueName): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.#options.connection, prefix: this.#options.prefix });
+      queue = new Queue(name, { connection: this.#options.connection, prefix: this.bullmqPrefix });
       const onQueueError = this.#options.onQueueError;
       if (onQueueError) queue.on('error', (error) => onQueueError(name, error));
       this.#queues.set(name, queue);
@@ -52,6 +63,7 @@ export class QueueRegistry {
     const definition = jobCatalog[key];
     const started = performance.now();
     await this.queue(definition.queue).add(definition.name, payload, { ...definition.options, ...options });
+    await this.#waitForReplicas();
     this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
   }
 
@@ -69,6 +81,7 @@ export class QueueRegistry {
       const [job] = jobs as [(typeof jobs)[number]];
       const started = performance.now();
       await queue.add(definition.name, job.payload, { ...definition.options, ...job.options });
+      await this.#waitForReplicas();
       this.#options.onEnqueued?.(definition.queue, performance.now() - started, 1);
       return;
     }
@@ -79,7 +92,19 @@ export class QueueRegistry {
     }));
     const started = performance.now();
     await queue.addBulk(bulk);
+    await this.#waitForReplicas();
     this.#options.onEnqueued?.(definition.queue, performance.now() - started, jobs.length);
+  }
+
+  /** WAIT covers every write this connection made before it: adds made at the same moment share one. */
+  async #waitForReplicas(): Promise<void> {
+    const wanted = this.#options.waitForReplicas;
+    const connection = this.#options.connection;
+    if (!wanted || wanted.replicas === 0 || isCluster(connection)) return;
+    const confirmed = await connection.wait(wanted.replicas, wanted.timeoutMs);
+    if (confirmed < wanted.replicas) {
+      throw new Error(`the job reached ${confirmed} of ${wanted.replicas} Redis replicas within ${wanted.timeoutMs} ms (REDIS_WAIT_REPLICAS)`);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { recordSuppressions, type DatabaseClient } from '@leadrelay/db';
 import { AppError, type ErrorDetail } from '@leadrelay/http-kit';
 import { suppressionHash, suppressionHashes, suppressionSetRedisKey } from '@leadrelay/lead';
@@ -6,7 +6,7 @@ import { findPartner, normalizePerson, resolvePersonIdentifiers, type PersonQuer
 
 export interface SuppressionRegistryOptions {
   db: DatabaseClient;
-  redis: Redis;
+  redis: RedisConnection;
   /** SUPPRESSION_HASH_KEY: the same as intake's and the worker's. */
   hashKey: string;
   /** QUEUE_PREFIX: where intake reads the Redis copy. */

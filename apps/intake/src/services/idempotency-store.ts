@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 
 /** A stored answer, replayed for a retry with the same key and body. */
 export interface StoredAnswer {
@@ -25,7 +25,7 @@ interface Record {
  */
 export class IdempotencyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keyPrefix: string,
     /** How long a key is remembered (24 h, like most payment APIs). */
     private readonly ttlMs = 24 * 3_600_000,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { groupBySlot, type RedisConnection } from '@leadrelay/queue';
 import { MicroBatcher } from '@leadrelay/group-commit';
 
 export interface WindowCount {
@@ -55,11 +55,13 @@ type IncrementCounters = Record<
  */
 export class RequestWindowCounters {
   readonly #redis: IncrementCounters;
+  readonly #connection: RedisConnection;
   readonly #batches: MicroBatcher<Increment, WindowCount>;
 
-  constructor(redis: Redis, { maxIncrementsPerCall = 1_000, maxConcurrentCalls = 2 }: RequestWindowCountersOptions = {}) {
+  constructor(redis: RedisConnection, { maxIncrementsPerCall = 1_000, maxConcurrentCalls = 2 }: RequestWindowCountersOptions = {}) {
     redis.defineCommand(incrementCountersCommand, { lua: incrementCountersScript });
     this.#redis = redis as unknown as IncrementCounters;
+    this.#connection = redis;
     this.#batches = new MicroBatcher({
       run: (increments) => this.#incrementTogether(increments),
       maxBatchWeight: maxIncrementsPerCall,
@@ -81,9 +83,14 @@ export class RequestWindowCounters {
       counter.added += 1;
       return counter.added;
     });
-    const args = [...counters.values()].flatMap(({ added, windowMs }) => [added, windowMs]);
-    const replies = await this.#redis[incrementCountersCommand](counters.size, ...counters.keys(), ...args);
-    [...counters.values()].forEach((counter, index) => (counter.counted = replies[index]));
+    // One script call per slot on a cluster (a partner's counters may hash anywhere); one in all on a single Redis.
+    await Promise.all(
+      groupBySlot(this.#connection, [...counters.entries()], ([key]) => key).map(async (group) => {
+        const args = group.flatMap(([, { added, windowMs }]) => [added, windowMs]);
+        const replies = await this.#redis[incrementCountersCommand](group.length, ...group.map(([key]) => key), ...args);
+        group.forEach(([, counter], index) => (counter.counted = replies[index]));
+      }),
+    );
     return increments.map(({ key }, index) => {
       const { added, counted } = counters.get(key)!;
       const [current, ttl] = counted!;

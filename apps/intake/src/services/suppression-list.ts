@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import { suppressionHashes, suppressionSetRedisKey, type NormalizedLead } from '@leadrelay/lead';
 
 /**
@@ -6,11 +6,11 @@ import { suppressionHashes, suppressionSetRedisKey, type NormalizedLead } from '
  * with PostgreSQL (see suppressionSetRedisKey): one round trip for every lead of a group commit.
  */
 export class SuppressionList {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #setKey: string;
   readonly #hashKey: string;
 
-  constructor(redis: Redis, queuePrefix: string, hashKey: string) {
+  constructor(redis: RedisConnection, queuePrefix: string, hashKey: string) {
     this.#redis = redis;
     this.#setKey = suppressionSetRedisKey(queuePrefix);
     this.#hashKey = hashKey;

@@ -1,14 +1,14 @@
+import { redisTargetOf } from '@leadrelay/config';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { createDatabaseClient, type DatabaseClient } from '@leadrelay/db';
-import { QueueRegistry, createRedisConnection } from '@leadrelay/queue';
+import { QueueRegistry, createRedisConnection, type RedisConnection } from '@leadrelay/queue';
 import { SecretBox } from '@leadrelay/credentials';
 import type { PortalEnv } from '../env.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     portalConfig: PortalEnv;
-    redis: Redis;
+    redis: RedisConnection;
     /** For replays: they enqueue delivery jobs, as the admin's do. */
     queues: QueueRegistry;
     db: DatabaseClient;
@@ -19,12 +19,12 @@ declare module 'fastify' {
 /** The connections the portal holds, opened once and closed with the server. */
 export default fp<{ config: PortalEnv }>(
   async (app, { config }) => {
-    const redis = createRedisConnection(config.REDIS_URL, { role: 'client', connectionName: 'portal' });
-    const queueConnection = createRedisConnection(config.REDIS_URL, { role: 'worker', connectionName: 'portal-queues' });
+    const redis = createRedisConnection(redisTargetOf(config), { role: 'client', connectionName: 'portal' });
+    const queueConnection = createRedisConnection(redisTargetOf(config), { role: 'worker', connectionName: 'portal-queues' });
     const queues = new QueueRegistry({ connection: queueConnection, prefix: config.QUEUE_PREFIX });
     const db = createDatabaseClient({ databaseUrl: config.DATABASE_URL, poolSize: 5, applicationName: 'leadrelay-portal' });
     app.decorate('portalConfig', config);
-    app.decorate('redis', redis);
+    app.decorate<RedisConnection>('redis', redis);
     app.decorate('db', db);
     app.decorate('queues', queues);
     app.decorate('secretBox', new SecretBox(config.SECRET_ENCRYPTION_KEYS));

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@leadrelay/queue';
 import type { SecretBox } from '@leadrelay/credentials';
 
 /** A session ends after this long without a request. */
@@ -53,11 +53,11 @@ export function csrfTokenMatches(session: PortalSession, presented: unknown): bo
  * SHA-256 (so a read of Redis gives no usable cookie), with an idle TTL renewed on each use.
  */
 export class PortalSessionStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keyPrefix: string;
   readonly #secretBox: SecretBox;
 
-  constructor({ redis, queuePrefix, secretBox }: { redis: Redis; queuePrefix: string; secretBox: SecretBox }) {
+  constructor({ redis, queuePrefix, secretBox }: { redis: RedisConnection; queuePrefix: string; secretBox: SecretBox }) {
     this.#redis = redis;
     this.#keyPrefix = `${queuePrefix}:portal-session:`;
     this.#secretBox = secretBox;
@@ -86,7 +86,8 @@ export class PortalSessionStore {
   }
 
   async destroy(token: string): Promise<void> {
-    await this.#redis.del(this.#sessionKey(token), this.#flashKey(token));
+    // One key per call: on a Redis Cluster the two live in different slots.
+    await Promise.all([this.#redis.del(this.#sessionKey(token)), this.#redis.del(this.#flashKey(token))]);
   }
 
   /** Keeps a message for the session's next page. */
