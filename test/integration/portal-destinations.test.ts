@@ -33,6 +33,25 @@ interface ErrorAnswer {
   error: { code: string; message: string; details?: { path: string }[] };
 }
 
+/** A seed 003 lead document, as filter-test takes it. */
+function sampleLead(email: string) {
+  return {
+    action: 'created',
+    id: '11111111-1111-4111-8111-111111111111',
+    partner_id: '',
+    source: 'test',
+    site_uuid: '00000000-0000-4000-8000-000000000000',
+    site_domain: 'leadrelay.test',
+    site_login_url: 'https://leadrelay.test/leads/1',
+    email,
+    first_name: 'Portal',
+    last_name: 'Lead',
+    role: 'Buyer',
+    activities: [],
+    created: new Date().toISOString(),
+  };
+}
+
 /**
  * The subscriber API: a CRM registers, tests, connects and replays its own destinations through
  * the same services operators use, and sees nothing of another subscriber's. Every route is also
@@ -235,6 +254,7 @@ describe('portal: a subscriber runs its own destinations', () => {
       ['POST', (target) => `/v1/destinations/${target}/enable`],
       ['POST', (target) => `/v1/destinations/${target}/request-live`, { description: 'd', partnerIdLabel: 'l', partnerIdHelp: 'h' }],
       ['POST', (target) => `/v1/destinations/${target}/replay`, since],
+      ['POST', (target) => `/v1/destinations/${target}/filter-test`, { lead: sampleLead('scope@example.com') }],
       ['GET', (target) => `/v1/deliveries?destinationId=${target}`],
       ['DELETE', (target) => `/v1/destinations/${target}`],
     ];
@@ -289,6 +309,39 @@ describe('portal: a subscriber runs its own destinations', () => {
       expect(refused.body.error.details?.map((detail) => detail.path)).toContain(path);
     }
     expect((await sql.query('SELECT count(*)::int AS count FROM destinations WHERE subscriber_id = $1', [other.id])).rows[0].count).toBe(0);
+  });
+
+  it('filters leads by field: a 400 names the bad path, filter-test says which condition decided, and the fan-out agrees', async () => {
+    const crm = await subscriber('Filtering CRM');
+    const hook = await receiver();
+    const invalid = await portalRequest<ErrorAnswer>(crm.apiKey, 'POST', '/v1/destinations', {
+      name: 'Bad filter',
+      url: hook.url,
+      filter: { all: [{ field: 'email', exists: true }, { field: 'email', in: 'not-a-list' }] },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.details?.map((detail) => detail.path)).toContain('body.filter.all.1.in');
+
+    const filter = { any: [{ field: 'email', equals: 'wanted@example.com' }, { field: 'first_name', in: ['Filtered'] }] };
+    const created = await portalRequest<Destination & { filter: unknown }>(crm.apiKey, 'POST', '/v1/destinations', { name: 'Filtered', url: hook.url, filter });
+    expect(created.status).toBe(201);
+    expect(created.body.filter).toEqual(filter);
+    const id = created.body.id;
+
+    const wanted = await portalRequest<{ matches: boolean; decidedBy: string }>(crm.apiKey, 'POST', `/v1/destinations/${id}/filter-test`, { lead: sampleLead('WANTED@example.com') });
+    expect(wanted.body.matches).toBe(true);
+    expect(wanted.body.decidedBy).toBe('any.0.equals');
+    const unwanted = await portalRequest<{ matches: boolean }>(crm.apiKey, 'POST', `/v1/destinations/${id}/filter-test`, { lead: sampleLead('other@example.com') });
+    expect(unwanted.body.matches).toBe(false);
+
+    const sandboxKey = await partner('portal-filter', true);
+    await submit(sandboxKey, 'other@example.com');
+    await submit(sandboxKey, 'wanted@example.com');
+    await waitFor(() => hook.received.length === 1);
+    expect(JSON.parse(hook.received[0]!.body.toString('utf8')).email).toBe('wanted@example.com');
+
+    const cleared = await portalRequest<{ filter: unknown }>(crm.apiKey, 'PATCH', `/v1/destinations/${id}`, { filter: null });
+    expect(cleared.body.filter).toBeNull();
   });
 
   it("records each change a subscriber makes in the operators' audit log, as that subscriber", async () => {

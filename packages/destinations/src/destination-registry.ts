@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isRecordNotFoundError, type DatabaseClient, type DestinationMode, type DestinationModel, type EventType, type Prisma } from '@leadrelay/db';
+import { LeadFilterTester, type FilterTestAnswer, type LeadFilter } from '@leadrelay/lead-filter';
+import { Prisma, isRecordNotFoundError, type DatabaseClient, type DestinationMode, type DestinationModel, type EventType } from '@leadrelay/db';
 import { SecretDecryptionError, generateSecret, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
 import { DestinationUrlRefusedError, assertDestinationUrlAllowed, destinationSecretWarnings } from '@leadrelay/destination-policy';
@@ -46,9 +47,11 @@ export class DestinationRegistry {
   readonly #secretBox: SecretBox;
   readonly #allowPrivate: boolean;
   readonly #replayer: DeliveryReplayer;
+  readonly #filterTester: LeadFilterTester;
 
   constructor({ db, secretBox, allowPrivate, replayer }: DestinationRegistryOptions) {
     this.#db = db;
+    this.#filterTester = new LeadFilterTester({ db });
     this.#secretBox = secretBox;
     this.#allowPrivate = allowPrivate;
     this.#replayer = replayer;
@@ -69,6 +72,8 @@ export class DestinationRegistry {
       partnerId: input.partnerId ?? null,
       events: eventsOrAll(input.events),
       sources: [...new Set(input.sources ?? [])],
+      // SQL NULL, not JSON null: the column refuses anything but an object.
+      filter: input.filter ?? Prisma.DbNull,
       timeoutMs: input.timeoutMs ?? 10_000,
       maxConcurrency: input.maxConcurrency ?? 10,
       ...(scope.kind === 'subscriber' ? { subscriberId: scope.subscriberId, mode: 'test' as const } : {}),
@@ -140,6 +145,12 @@ export class DestinationRegistry {
     return toDestinationView(destination);
   }
 
+  /** Whether the destination's filter takes this lead document, and which condition decided it: the fan-out's own evaluation. */
+  async testFilter(scope: DestinationScope, id: string, lead: object): Promise<FilterTestAnswer> {
+    const destination = await this.#find(scope, id);
+    return this.#filterTester.test((destination.filter ?? null) as LeadFilter | null, lead);
+  }
+
   async get(scope: DestinationScope, id: string): Promise<DestinationView> {
     return toDestinationView(await this.#find(scope, id));
   }
@@ -157,6 +168,7 @@ export class DestinationRegistry {
     if (input.partnerId !== undefined) data.partnerId = input.partnerId;
     if (input.events !== undefined) data.events = eventsOrAll(input.events);
     if (input.sources !== undefined) data.sources = [...new Set(input.sources)];
+    if (input.filter !== undefined) data.filter = input.filter ?? Prisma.DbNull;
     if (input.timeoutMs !== undefined) data.timeoutMs = input.timeoutMs;
     if (input.maxConcurrency !== undefined) data.maxConcurrency = input.maxConcurrency;
     return toDestinationView(await this.#update(scope, id, data));
@@ -273,6 +285,7 @@ export function toDestinationView(destination: DestinationModel): DestinationVie
     partnerId: destination.partnerId,
     events: destination.events,
     sources: destination.sources,
+    filter: (destination.filter ?? null) as LeadFilter | null,
     timeoutMs: destination.timeoutMs,
     maxConcurrency: destination.maxConcurrency,
     enabled: destination.enabled,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LeadFilterSchema, LeadFilterViewSchema } from '@leadrelay/lead-filter';
 import { destinationSecretMaxBytes, destinationSecretRefusal, weakDestinationSecretBelowBytes } from '@leadrelay/destination-policy';
 
 /**
@@ -14,6 +15,7 @@ const PartnerId = z.string().max(200).describe('Sent as `partner_id` in every le
 const Events = z.array(EventTypeSchema).max(3).describe('Empty or absent: all three');
 const Sources = z.array(z.string().min(1).max(63)).max(1000).describe('Partner slugs; empty or absent: every partner');
 const TimeoutMs = z.number().int().min(100).max(60_000).describe('Per request, the whole exchange; default 10000');
+const Filter = LeadFilterSchema.nullable().describe('Which leads it receives, beside events and sources; null or absent: every lead');
 const MaxConcurrency = z.number().int().min(1).max(1000).describe('Requests in flight at once over all dispatchers; default 10');
 const Secret = z
   .string()
@@ -31,6 +33,7 @@ export const CreateDestinationBody = z.object({
   partnerId: PartnerId.optional(),
   events: Events.optional(),
   sources: Sources.optional(),
+  filter: Filter.optional(),
   timeoutMs: TimeoutMs.optional(),
   maxConcurrency: MaxConcurrency.optional(),
 });
@@ -39,7 +42,7 @@ export const CreateDestinationBody = z.object({
  * A subscriber registers its own, in test mode. Partner ID and sources come with an operator's
  * approval (seed 003's go-live), and `maxConcurrency` is the operator's to set: the fields are refused.
  */
-export const CreateSubscriberDestinationBody = CreateDestinationBody.pick({ name: true, url: true, secret: true, events: true, timeoutMs: true }).strict();
+export const CreateSubscriberDestinationBody = CreateDestinationBody.pick({ name: true, url: true, secret: true, events: true, filter: true, timeoutMs: true }).strict();
 
 export const UpdateDestinationBody = z.strictObject({
   name: DestinationName.optional(),
@@ -47,11 +50,12 @@ export const UpdateDestinationBody = z.strictObject({
   partnerId: PartnerId.nullable().optional().describe('null: send `partner_id` empty'),
   events: Events.optional(),
   sources: Sources.optional(),
+  filter: Filter.optional().describe('null: remove the filter'),
   timeoutMs: TimeoutMs.optional(),
   maxConcurrency: MaxConcurrency.optional(),
 });
 
-export const UpdateSubscriberDestinationBody = UpdateDestinationBody.pick({ name: true, url: true, events: true, timeoutMs: true }).strict();
+export const UpdateSubscriberDestinationBody = UpdateDestinationBody.pick({ name: true, url: true, events: true, filter: true, timeoutMs: true }).strict();
 
 export const RotateSecretBody = z
   .strictObject({
@@ -100,6 +104,7 @@ export const DestinationViewSchema = z.object({
   partnerId: z.string().nullable(),
   events: z.array(EventTypeSchema),
   sources: z.array(z.string()),
+  filter: LeadFilterViewSchema.nullable().describe('Which leads it receives, beside events and sources; null: every lead'),
   timeoutMs: z.number().int(),
   maxConcurrency: z.number().int(),
   enabled: z.boolean(),

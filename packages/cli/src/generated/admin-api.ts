@@ -288,6 +288,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/destinations/{id}/filter-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether the destination's filter takes a lead document, and which condition decided it
+         * @description Evaluated by the same PostgreSQL function as the fan-out, so the answer is what the fan-out would do (events, sources and mode aside).
+         */
+        post: operations["testDestinationFilter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscribers": {
         parameters: {
             query?: never;
@@ -708,7 +728,46 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        LeadFilterInput: {
+            /** @description Holds when every filter in it holds */
+            all?: components["schemas"]["LeadFilterInput"][];
+            /** @description Holds when at least one filter in it holds */
+            any?: components["schemas"]["LeadFilterInput"][];
+            /** @description Holds when this filter does not */
+            not?: components["schemas"]["LeadFilterInput"];
+            /**
+             * @description A dotted path into the lead document, e.g. `source`, `phone`, `activities.type`, `activities.property.state`
+             * @enum {string}
+             */
+            field?: "action" | "id" | "site_uuid" | "site_domain" | "source" | "site_login_url" | "agent_name" | "agent_email" | "email" | "first_name" | "last_name" | "role" | "phone" | "created" | "activities.type" | "activities.description" | "activities.property" | "activities.created" | "activities.source" | "activities.property.mls" | "activities.property.url" | "activities.property.street_address" | "activities.property.city" | "activities.property.state" | "activities.property.zip" | "activities.property.beds" | "activities.property.full_baths" | "activities.property.half_baths" | "activities.property.type" | "activities.property.sqft" | "activities.property.listing_price" | "activities.property.listing_status" | "activities.property.listing_days_on_market" | "activities.property.estimated_value" | "activities.property.last_sold_date" | "activities.property.last_sold_price" | "activities.property.tags" | "activities.property.latitude" | "activities.property.longitude" | "activities.property.images" | "activities.property.year_built" | "activities.property.list_date";
+            /** @description Holds when the field (or one of its values) is equal; strings ignore case */
+            equals?: string | number | boolean;
+            /** @description Holds when the field (or one of its values) equals one of these */
+            in?: (string | number | boolean)[];
+            /** @description true: the field is present, not null and not empty; false: it is not */
+            exists?: boolean;
+        };
+        LeadFilter: {
+            /** @description Holds when every filter in it holds */
+            all?: components["schemas"]["LeadFilter"][];
+            /** @description Holds when at least one filter in it holds */
+            any?: components["schemas"]["LeadFilter"][];
+            /** @description Holds when this filter does not */
+            not?: components["schemas"]["LeadFilter"];
+            /**
+             * @description A dotted path into the lead document, e.g. `source`, `phone`, `activities.type`, `activities.property.state`
+             * @enum {string}
+             */
+            field?: "action" | "id" | "site_uuid" | "site_domain" | "source" | "site_login_url" | "agent_name" | "agent_email" | "email" | "first_name" | "last_name" | "role" | "phone" | "created" | "activities.type" | "activities.description" | "activities.property" | "activities.created" | "activities.source" | "activities.property.mls" | "activities.property.url" | "activities.property.street_address" | "activities.property.city" | "activities.property.state" | "activities.property.zip" | "activities.property.beds" | "activities.property.full_baths" | "activities.property.half_baths" | "activities.property.type" | "activities.property.sqft" | "activities.property.listing_price" | "activities.property.listing_status" | "activities.property.listing_days_on_market" | "activities.property.estimated_value" | "activities.property.last_sold_date" | "activities.property.last_sold_price" | "activities.property.tags" | "activities.property.latitude" | "activities.property.longitude" | "activities.property.images" | "activities.property.year_built" | "activities.property.list_date";
+            /** @description Holds when the field (or one of its values) is equal; strings ignore case */
+            equals?: string | number | boolean;
+            /** @description Holds when the field (or one of its values) equals one of these */
+            in?: (string | number | boolean)[];
+            /** @description true: the field is present, not null and not empty; false: it is not */
+            exists?: boolean;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -1861,6 +1920,8 @@ export interface operations {
                             partnerId: string | null;
                             events: ("created" | "updated" | "activity_added")[];
                             sources: string[];
+                            /** @description Which leads it receives, beside events and sources; null: every lead */
+                            filter: components["schemas"]["LeadFilter"] | null;
                             timeoutMs: number;
                             maxConcurrency: number;
                             enabled: boolean;
@@ -1972,6 +2033,8 @@ export interface operations {
                     events?: ("created" | "updated" | "activity_added")[];
                     /** @description Partner slugs; empty or absent: every partner */
                     sources?: string[];
+                    /** @description Which leads it receives, beside events and sources; null or absent: every lead */
+                    filter?: components["schemas"]["LeadFilterInput"] | null;
                     /** @description Per request, the whole exchange; default 10000 */
                     timeoutMs?: number;
                     /** @description Requests in flight at once over all dispatchers; default 10 */
@@ -1994,6 +2057,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -2131,6 +2196,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -2375,6 +2442,8 @@ export interface operations {
                     events?: ("created" | "updated" | "activity_added")[];
                     /** @description Partner slugs; empty or absent: every partner */
                     sources?: string[];
+                    /** @description null: remove the filter */
+                    filter?: components["schemas"]["LeadFilterInput"] | null;
                     /** @description Per request, the whole exchange; default 10000 */
                     timeoutMs?: number;
                     /** @description Requests in flight at once over all dispatchers; default 10 */
@@ -2397,6 +2466,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -2561,6 +2632,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -2848,6 +2921,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -3008,6 +3083,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -3169,6 +3246,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -3347,6 +3426,8 @@ export interface operations {
                         partnerId: string | null;
                         events: ("created" | "updated" | "activity_added")[];
                         sources: string[];
+                        /** @description Which leads it receives, beside events and sources; null: every lead */
+                        filter: components["schemas"]["LeadFilter"] | null;
                         timeoutMs: number;
                         maxConcurrency: number;
                         enabled: boolean;
@@ -3605,6 +3686,215 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "erased" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "erased" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    testDestinationFilter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A lead document, as LeadRelay sends it (seed 003) */
+                    lead: {
+                        /** @enum {string} */
+                        action: "created";
+                        id: string;
+                        partner_id: string;
+                        site_uuid: string;
+                        site_domain: string;
+                        source: string;
+                        site_login_url: string;
+                        agent_name?: string;
+                        agent_email?: string;
+                        email: string;
+                        first_name: string;
+                        last_name?: string;
+                        role: string;
+                        phone?: string;
+                        created: string;
+                        activities: {
+                            type: string;
+                            description: string;
+                            property?: {
+                                [key: string]: unknown;
+                            };
+                            created?: string;
+                            source: string;
+                        }[];
+                    } | {
+                        /** @enum {string} */
+                        action: "updated";
+                        id: string;
+                        partner_id: string;
+                        site_uuid: string;
+                        site_domain: string;
+                        source?: string;
+                        site_login_url?: string;
+                        agent_name?: string;
+                        agent_email?: string;
+                        email?: string;
+                        first_name?: string;
+                        last_name?: string;
+                        role?: string;
+                        phone?: string;
+                        created?: string;
+                        activities?: {
+                            type: string;
+                            description: string;
+                            property?: {
+                                [key: string]: unknown;
+                            };
+                            created?: string;
+                            source: string;
+                        }[];
+                    } | {
+                        /** @enum {string} */
+                        action: "activity_added";
+                        id: string;
+                        partner_id: string;
+                        site_uuid: string;
+                        site_domain: string;
+                        source?: string;
+                        site_login_url?: string;
+                        agent_name?: string;
+                        agent_email?: string;
+                        email?: string;
+                        first_name?: string;
+                        last_name?: string;
+                        role?: string;
+                        phone?: string;
+                        created?: string;
+                        activities: {
+                            type: string;
+                            description: string;
+                            property?: {
+                                [key: string]: unknown;
+                            };
+                            created?: string;
+                            source: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Whether the destination's filter takes this lead (events, sources and mode aside) */
+                        matches: boolean;
+                        /** @description Path in the filter of the condition that decided (`all.1.in`), or of the `all`/`any` list when all its filters held or none did; null when the destination has no filter */
+                        decidedBy: string | null;
+                        /** @description The decision in words */
+                        explanation: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "erased" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "erased" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "content_expired" | "erased" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "service_unavailable";
+                            message: string;
+                            details?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import {
   listDestinationsSchema,
   replayDestinationSchema,
   rotateDestinationSecretSchema,
+  testDestinationFilterSchema,
   testDestinationSchema,
   rejectDestinationSchema,
   updateDestinationSchema,
@@ -61,6 +62,10 @@ const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/:id/replay', { schema: replayDestinationSchema }, async (request, reply) => {
     return reply.status(202).send(await app.deliveryReplayer.replayDestination(operatorScope, request.params.id, new Date(request.body.since)));
   });
+
+  app.post('/:id/filter-test', { schema: testDestinationFilterSchema }, async (request) =>
+    app.destinationRegistry.testFilter(operatorScope, request.params.id, request.body.lead),
+  );
 };
 
 export default destinationsRoutes;

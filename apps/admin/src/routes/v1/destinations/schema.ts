@@ -16,6 +16,7 @@ import {
   UpdateDestinationBody,
 } from '@leadrelay/destinations';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { FilterTestAnswerSchema, FilterTestBodySchema } from '@leadrelay/lead-filter';
 import { adminTokenAuth, viewerRefusal } from '../../../plugins/openapi.ts';
 
 const tags = ['destinations'];
@@ -139,4 +140,15 @@ export const rejectDestinationSchema = {
   params: DestinationIdParams,
   body: RejectLiveBody,
   response: { ...viewerRefusal, 200: DestinationViewSchema, 409: ErrorBodySchema, ...byId },
+};
+
+export const testDestinationFilterSchema = {
+  operationId: 'testDestinationFilter',
+  ...adminTokenAuth,
+  tags,
+  summary: "Whether the destination's filter takes a lead document, and which condition decided it",
+  description: 'Evaluated by the same PostgreSQL function as the fan-out, so the answer is what the fan-out would do (events, sources and mode aside).',
+  params: DestinationIdParams,
+  body: FilterTestBodySchema,
+  response: { ...viewerRefusal, 200: FilterTestAnswerSchema, ...byId },
 };

@@ -9,6 +9,7 @@ import {
   replayDestinationSchema,
   requestLiveSchema,
   rotateDestinationSecretSchema,
+  testDestinationFilterSchema,
   testDestinationSchema,
   updateDestinationSchema,
 } from './schema.ts';
@@ -52,6 +53,10 @@ const destinationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/:id/replay', { schema: replayDestinationSchema }, async (request, reply) => {
     return reply.status(202).send(await app.deliveryReplayer.replayDestination(scopeOf(request), request.params.id, new Date(request.body.since)));
   });
+
+  app.post('/:id/filter-test', { schema: testDestinationFilterSchema }, async (request) =>
+    app.destinationRegistry.testFilter(scopeOf(request), request.params.id, request.body.lead),
+  );
 };
 
 export default destinationsRoutes;

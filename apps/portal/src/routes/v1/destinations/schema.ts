@@ -14,6 +14,7 @@ import {
   UpdateSubscriberDestinationBody,
 } from '@leadrelay/destinations';
 import { ErrorBodySchema } from '@leadrelay/http-kit';
+import { FilterTestAnswerSchema, FilterTestBodySchema } from '@leadrelay/lead-filter';
 import { subscriberKeyAuth } from '../../../plugins/openapi.ts';
 
 const tags = ['destinations'];
@@ -119,4 +120,15 @@ export const replayDestinationSchema = {
   params: DestinationIdParams,
   body: ReplayDestinationBody,
   response: { 202: DestinationReplaySchema, 409: ErrorBodySchema, ...byId },
+};
+
+export const testDestinationFilterSchema = {
+  operationId: 'testDestinationFilter',
+  ...subscriberKeyAuth,
+  tags,
+  summary: "Whether the destination's filter takes a lead document, and which condition decided it",
+  description: 'Evaluated by the same PostgreSQL function as the fan-out, so the answer is what the fan-out would do (events, sources and mode aside).',
+  params: DestinationIdParams,
+  body: FilterTestBodySchema,
+  response: { 200: FilterTestAnswerSchema, ...byId },
 };
