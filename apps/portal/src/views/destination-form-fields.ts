@@ -8,6 +8,8 @@ export interface DestinationFieldValues {
   url?: string;
   events?: readonly string[];
   timeoutMs?: number | string;
+  /** A stored filter (an object), or the text a refused form held. */
+  filter?: unknown;
 }
 
 /** A refused form's values (PortalFlash.formValues) as the fields take them. */
@@ -15,7 +17,7 @@ export function fieldValuesOfForm(values: Record<string, string | string[]> | un
   if (!values) return undefined;
   const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
   const events = values.events === undefined ? [] : Array.isArray(values.events) ? values.events : [values.events];
-  return { name: text('name'), url: text('url'), events, timeoutMs: text('timeoutMs') };
+  return { name: text('name'), url: text('url'), events, timeoutMs: text('timeoutMs'), filter: text('filter') };
 }
 
 /** The fields a subscriber sets on a destination, for the register form and the edit form alike. */
@@ -36,10 +38,11 @@ export function destinationFormFields(destination?: DestinationFieldValues): Htm
     ${filterField(destination)}`;
 }
 
-/**
- * Where the field filter (issue 15's `filter`, decided on each lead document) is edited as JSON,
- * once destinations have one; until then nothing is shown.
- */
-function filterField(_destination: DestinationFieldValues | undefined): HtmlValue {
-  return null;
+/** The field filter, edited as JSON (the API's `filter`); empty: every lead. */
+function filterField(destination: DestinationFieldValues | undefined): HtmlValue {
+  const filter = destination?.filter;
+  const text = typeof filter === 'string' ? filter : filter === undefined || filter === null ? '' : JSON.stringify(filter, null, 2);
+  return html`
+    <label for="filter">Filter, as JSON <span class="hint">Which leads it receives, e.g. {"all":[{"field":"phone","exists":true},{"field":"source","equals":"zillow"}]}, with "any" and "not" too. Empty: every lead.</span></label>
+    <textarea id="filter" name="filter" rows="5" maxlength="20000">${text}</textarea>`;
 }

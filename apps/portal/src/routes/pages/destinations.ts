@@ -16,7 +16,7 @@ import { renderDestinationPage } from '../../views/destination-page.ts';
 import { renderDestinationsPage } from '../../views/destinations-page.ts';
 import { renderNewDestinationPage } from '../../views/new-destination-page.ts';
 import { scopeOf } from '../v1/subscriber-scope.ts';
-import { formBody, listField, numberField, parseForm, textField, utcTimeField, type FormBody } from './form-input.ts';
+import { formBody, jsonField, listField, numberField, parseForm, textField, utcTimeField, type FormBody } from './form-input.ts';
 import { runFormAction, sendHtml, signedInViewer, takeFlash } from './page-reply.ts';
 
 /** Deliveries shown beside a destination, in the list and on its page. */
@@ -25,7 +25,13 @@ const dayMs = 24 * 3_600_000;
 
 
 function destinationFields(form: FormBody) {
-  return { name: textField(form, 'name'), url: textField(form, 'url'), events: listField(form, 'events'), timeoutMs: numberField(form, 'timeoutMs') };
+  return {
+    name: textField(form, 'name'),
+    url: textField(form, 'url'),
+    events: listField(form, 'events'),
+    timeoutMs: numberField(form, 'timeoutMs'),
+    filter: jsonField(form, 'filter'),
+  };
 }
 
 /** After a registration or a rotation: the secret, once, with its warnings. */

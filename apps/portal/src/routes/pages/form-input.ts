@@ -47,3 +47,18 @@ export function parseForm<Schema extends z.ZodType>(schema: Schema, input: unkno
     parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || 'form', message: issue.message })),
   );
 }
+
+/**
+ * A JSON field: empty is null (none, or remove it), text that is not JSON is left as text for the
+ * schema to refuse with the field's path.
+ */
+export function jsonField(form: FormBody, name: string): unknown {
+  const text = textField(form, name);
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    if (error instanceof SyntaxError) return text;
+    throw error;
+  }
+}
