@@ -95,5 +95,5 @@ describe('LeadRelay on a Sentinel set when the primary dies', () => {
     } finally {
       await sql.end();
     }
-  });
+  }, 240_000); // The sum of its waits (failover, intake back, every lead stored): the default 60 s cut it short under a full suite's load.
 });
