@@ -11,24 +11,20 @@ import { waitFor } from './wait-for.ts';
 export const sentinelPrimaryName = 'mymaster';
 
 /**
- * A Sentinel set of the test's own: a primary and one replica (PrivateRedis, AOF on with an fsync
- * per write, so a killed process loses nothing it acknowledged) and three sentinels
+ * A Sentinel set of the test's own: a primary and two replicas (PrivateRedis, AOF on with an fsync
+ * per write, so a killed process loses nothing it acknowledged; two, so that once one is promoted
+ * the new primary still has a replica for REDIS_WAIT_REPLICAS=1) and three sentinels
  * (`redis-server <conf> --sentinel`, each with its config file in a temporary directory, since
  * sentinels rewrite it), quorum two, a primary counted down after one second. Every process is
  * stopped by its pid; the machine's Redis is never touched.
  */
 export class PrivateRedisSentinelSet {
   readonly primary = new PrivateRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
-  #replica: PrivateRedis | undefined;
+  readonly replicas: PrivateRedis[] = [];
   readonly directory = mkdtempSync(join(tmpdir(), 'leadrelay-sentinel-'));
   readonly sentinelPorts: number[] = [];
   readonly #sentinels: ChildProcess[] = [];
   readonly output: string[] = [];
-
-  get replica(): PrivateRedis {
-    if (!this.#replica) throw new Error('start() first');
-    return this.#replica;
-  }
 
   /** REDIS_SENTINELS for the apps. */
   get sentinelsEnv(): string {
@@ -37,13 +33,16 @@ export class PrivateRedisSentinelSet {
 
   async start({ timeoutMs = 30_000 } = {}): Promise<void> {
     await this.primary.start({ timeoutMs });
-    this.#replica = new PrivateRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--replicaof', '127.0.0.1', String(this.primary.port)]);
-    await this.#replica.start({ timeoutMs });
-    await waitFor(async () => /master_link_status:up/.test(await this.#info(this.#replica!.port, 'replication')), {
-      timeoutMs,
-      intervalMs: 50,
-      description: 'the replica in sync with the primary',
-    });
+    for (let index = 0; index < 2; index += 1) {
+      const replica = new PrivateRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--replicaof', '127.0.0.1', String(this.primary.port)]);
+      this.replicas.push(replica);
+      await replica.start({ timeoutMs });
+      await waitFor(async () => /master_link_status:up/.test(await this.#info(replica.port, 'replication')), {
+        timeoutMs,
+        intervalMs: 50,
+        description: `replica ${index + 1} in sync with the primary`,
+      });
+    }
     for (let index = 0; index < 3; index += 1) {
       const port = await freePort();
       const config = join(this.directory, `sentinel-${port}.conf`);
@@ -66,12 +65,12 @@ export class PrivateRedisSentinelSet {
       this.#sentinels.push(child);
       this.sentinelPorts.push(port);
     }
-    // Each sentinel has found the replica and the other sentinels: a failover can be agreed on.
+    // Each sentinel has found both replicas and the other sentinels: a failover can be agreed on.
     await waitFor(
       async () => {
         for (const port of this.sentinelPorts) {
           const info = await this.#info(port, 'sentinel').catch(() => '');
-          if (!/status=ok,address=[^,]+,slaves=1,sentinels=3/.test(info)) return false;
+          if (!/status=ok,address=[^,]+,slaves=2,sentinels=3/.test(info)) return false;
         }
         return true;
       },
@@ -115,7 +114,7 @@ export class PrivateRedisSentinelSet {
       ),
     );
     await this.primary.destroy();
-    await this.#replica?.destroy();
+    await Promise.all(this.replicas.map((replica) => replica.destroy()));
     rmSync(this.directory, { recursive: true, force: true });
   }
 }
