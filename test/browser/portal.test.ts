@@ -125,9 +125,13 @@ describe('the CRM portal in a real browser', () => {
     await page.locator('#mode').getByText('test', { exact: true }).waitFor();
     await screenshots('destination');
 
-    // Shown once: the next visit does not show it.
+    // Shown once: the next visit does not show it, though the warning stays, here and in the list.
     await page.reload();
     expect(await page.locator('#shown-secret').count()).toBe(0);
+    await page.getByText('Weak secret: weak_secret: the secret has 5 bytes', { exact: false }).waitFor();
+    await page.goto(`${portalUrl}/destinations`);
+    await page.getByRole('row', { name: /Acme receiver/ }).getByText('Weak secret', { exact: false }).waitFor();
+    await page.goto(`${portalUrl}${destinationPath}`);
   });
 
   it("sends a test and shows the receiver's answer on the page", async () => {
@@ -147,6 +151,9 @@ describe('the CRM portal in a real browser', () => {
     const rotated = await page.locator('#shown-secret').textContent();
     expect(rotated).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(await page.getByText('weak_secret', { exact: false }).count()).toBe(0);
+    await page.goto(`${portalUrl}/destinations`);
+    expect(await page.getByText('Weak secret', { exact: false }).count()).toBe(0);
+    await page.goto(`${portalUrl}${destinationPath}`);
 
     await page.getByLabel('Description').fill('Acme CRM puts every lead in your pipeline.');
     await page.getByLabel('Partner ID Label').fill('Account ID');

@@ -72,10 +72,15 @@ describe('destination registration with private destinations forbidden', () => {
     expect(seedSample.status).toBe(201);
     expect(seedSample.body.secret).toBe('12345');
     expect(seedSample.body.warnings).toEqual([expect.stringMatching(/^weak_secret: the secret has 5 bytes/)]);
+    // The warning stays on the destination for as long as that secret is in force.
+    const shown = await adminRequest<{ secretWarnings: string[] }>({ adminUrl }, 'GET', `/v1/destinations/${seedSample.body.id}`);
+    expect(shown.body.secretWarnings).toEqual(seedSample.body.warnings);
 
     const generated = await adminRequest<WithSecret>({ adminUrl }, 'POST', `/v1/destinations/${seedSample.body.id}/rotate-secret`, {});
     expect(generated.body.secret).toMatch(/^[0-9a-f]{64}$/);
     expect(generated.body.warnings).toEqual([]);
+    const listedAfter = await adminRequest<{ destinations: { id: string; secretWarnings: string[] }[] }>({ adminUrl }, 'GET', '/v1/destinations');
+    expect(listedAfter.body.destinations.find((destination) => destination.id === seedSample.body.id)?.secretWarnings).toEqual([]);
     const longest = 'é'.repeat(128);
     const rotated = await adminRequest<WithSecret>({ adminUrl }, 'POST', `/v1/destinations/${seedSample.body.id}/rotate-secret`, { secret: longest });
     expect(rotated.body).toMatchObject({ secret: longest, warnings: [] });

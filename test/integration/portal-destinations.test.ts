@@ -340,6 +340,16 @@ describe('portal: a subscriber runs its own destinations', () => {
     await waitFor(() => hook.received.length === 1);
     expect(JSON.parse(hook.received[0]!.body.toString('utf8')).email).toBe('wanted@example.com');
 
+    // A property's field named alone, as the issue's own example does: kept with its full path.
+    const byState = await portalRequest<{ filter: unknown }>(crm.apiKey, 'PATCH', `/v1/destinations/${id}`, { filter: { field: 'state', in: ['CA', 'NV'] } });
+    expect(byState.status).toBe(200);
+    expect(byState.body.filter).toEqual({ field: 'activities.property.state', in: ['CA', 'NV'] });
+    const viewing = { type: 'property_viewed', description: 'Viewed a listing', source: 'test', property: { state: 'nv', city: 'Reno' } };
+    const inNevada = await portalRequest<{ matches: boolean; decidedBy: string }>(crm.apiKey, 'POST', `/v1/destinations/${id}/filter-test`, {
+      lead: { ...sampleLead('reno@example.com'), activities: [viewing] },
+    });
+    expect(inNevada.body).toMatchObject({ matches: true, decidedBy: 'in' });
+
     const cleared = await portalRequest<{ filter: unknown }>(crm.apiKey, 'PATCH', `/v1/destinations/${id}`, { filter: null });
     expect(cleared.body.filter).toBeNull();
   });

@@ -179,8 +179,8 @@ describe('portal pages: sessions, CSRF and escaping', () => {
     expect(log.body.entries.map((entry) => ({ actor: { kind: entry.actor.kind, id: entry.actor.id }, action: entry.action, targetId: entry.targetId }))).toEqual([
       { actor, action: 'updateDestination', targetId: id },
       { actor, action: 'rotateDestinationSecret', targetId: id },
-      // auditLogPlugin takes an answered id only for a 2xx, and the page answers 303: no target yet.
-      { actor, action: 'createDestination', targetId: null },
+      // The page answers 303 to the destination it created: that is the entry's target.
+      { actor, action: 'createDestination', targetId: id },
     ]);
   });
 

@@ -19,7 +19,7 @@ declare module 'fastify' {
     auditLog: AuditLog;
   }
   interface FastifyRequest {
-    /** The `id` of the object a change answered with, for the audit entry of a route without an `:id`. */
+    /** The `id` of the object a change answered with (or redirected to), for the audit entry of a route without an `:id`. */
     answeredResourceId: string | null;
   }
 }
@@ -65,7 +65,8 @@ export const auditLogPlugin = fp<AuditLogPluginOptions>(
       const entry = {
         actor,
         action: actionOf(request),
-        targetId: targetFromParams(request.params) ?? (reply.statusCode < 300 ? request.answeredResourceId : null),
+        // A page's form answers 303 to what it created: a success too.
+        targetId: targetFromParams(request.params) ?? (reply.statusCode < 400 ? request.answeredResourceId : null),
         ip: request.ip,
         statusCode: reply.statusCode,
       };

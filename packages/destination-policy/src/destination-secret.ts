@@ -9,15 +9,19 @@ export const weakDestinationSecretBelowBytes = 16;
 
 /** Why a secret cannot be used, or null when it can. */
 export function destinationSecretRefusal(secret: string): string | null {
-  const bytes = Buffer.byteLength(secret, 'utf8');
+  const bytes = destinationSecretBytes(secret);
   if (bytes === 0) return 'must not be empty';
   if (bytes > destinationSecretMaxBytes) return `must be at most ${destinationSecretMaxBytes} bytes (UTF-8), not ${bytes}`;
   return null;
 }
 
-/** What the caller should know about a secret it chose; empty for a strong one. */
-export function destinationSecretWarnings(secret: string): string[] {
-  const bytes = Buffer.byteLength(secret, 'utf8');
+/** UTF-8 bytes, the unit of every secret limit here. */
+export function destinationSecretBytes(secret: string): number {
+  return Buffer.byteLength(secret, 'utf8');
+}
+
+/** What the caller should know about a secret of `bytes` bytes; empty for a strong one. */
+export function destinationSecretWarnings(bytes: number): string[] {
   if (bytes >= weakDestinationSecretBelowBytes) return [];
   return [
     `weak_secret: the secret has ${bytes} bytes; below ${weakDestinationSecretBelowBytes} its signatures can be forged by guessing it. ` +

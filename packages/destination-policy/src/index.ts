@@ -7,4 +7,4 @@ export {
 } from './destination-url.ts';
 export { NonPublicAddressError, publicAddressLookup, refuseNonPublicLiteral } from './public-address-lookup.ts';
 export type { ResolveAll } from './public-address-lookup.ts';
-export { destinationSecretMaxBytes, destinationSecretRefusal, destinationSecretWarnings, weakDestinationSecretBelowBytes } from './destination-secret.ts';
+export { destinationSecretBytes, destinationSecretMaxBytes, destinationSecretRefusal, destinationSecretWarnings, weakDestinationSecretBelowBytes } from './destination-secret.ts';

@@ -3,7 +3,7 @@ import { LeadFilterTester, type FilterTestAnswer, type LeadFilter } from '@leadr
 import { Prisma, isRecordNotFoundError, type DatabaseClient, type DestinationMode, type DestinationModel, type EventType } from '@leadrelay/db';
 import { SecretDecryptionError, generateSecret, type SecretBox } from '@leadrelay/credentials';
 import { AppError } from '@leadrelay/http-kit';
-import { DestinationUrlRefusedError, assertDestinationUrlAllowed, destinationSecretWarnings } from '@leadrelay/destination-policy';
+import { DestinationUrlRefusedError, assertDestinationUrlAllowed, destinationSecretBytes, destinationSecretWarnings } from '@leadrelay/destination-policy';
 import type { DeliveryReplayer } from './delivery-replayer.ts';
 import { assertOperator, destinationNotFound, scopedDestinationWhere, type DestinationScope } from './destination-scope.ts';
 import type {
@@ -68,7 +68,7 @@ export class DestinationRegistry {
       id: randomUUID(),
       name: input.name,
       url: input.url,
-      secretCiphertext: this.#secretBox.encrypt(secret),
+      ...this.#sealed(secret),
       partnerId: input.partnerId ?? null,
       events: eventsOrAll(input.events),
       sources: [...new Set(input.sources ?? [])],
@@ -79,7 +79,7 @@ export class DestinationRegistry {
       ...(scope.kind === 'subscriber' ? { subscriberId: scope.subscriberId, mode: 'test' as const } : {}),
     };
     const destination = scope.kind === 'subscriber' ? await this.#createWithinLimit(scope.subscriberId, data) : await this.#db.destination.create({ data });
-    return { ...toDestinationView(destination), secret, warnings: destinationSecretWarnings(secret) };
+    return withSecret(destination, secret);
   }
 
   /**
@@ -194,11 +194,11 @@ export class DestinationRegistry {
     const knownToReceivers = rotating ? destination.previousSecretCiphertext : destination.secretCiphertext;
     const immediate = switchAt <= now;
     const updated = await this.#update(scope, id, {
-      secretCiphertext: this.#secretBox.encrypt(secret),
+      ...this.#sealed(secret),
       previousSecretCiphertext: immediate || knownToReceivers === null ? null : this.#onNewestKey(knownToReceivers),
       secretSwitchAt: immediate ? null : switchAt,
     });
-    return { ...toDestinationView(updated), secret, warnings: destinationSecretWarnings(secret) };
+    return withSecret(updated, secret);
   }
 
   /**
@@ -271,10 +271,21 @@ export class DestinationRegistry {
       throw error;
     }
   }
+
+  /** The secret as stored: its ciphertext, and its length for the weak-secret warning. */
+  #sealed(secret: string): { secretCiphertext: string; secretBytes: number } {
+    return { secretCiphertext: this.#secretBox.encrypt(secret), secretBytes: destinationSecretBytes(secret) };
+  }
 }
 
 function eventsOrAll(events: EventType[] | undefined): EventType[] {
   return events && events.length > 0 ? [...new Set(events)] : allEventTypes;
+}
+
+/** Registration and rotation answer the new secret, once. */
+function withSecret(destination: DestinationModel, secret: string): DestinationWithSecretView {
+  const view = toDestinationView(destination);
+  return { ...view, secret, warnings: view.secretWarnings };
 }
 
 export function toDestinationView(destination: DestinationModel): DestinationView {
@@ -293,6 +304,7 @@ export function toDestinationView(destination: DestinationModel): DestinationVie
     disabledReason: destination.disabledReason,
     failingSince: destination.failingSince?.toISOString() ?? null,
     secretSwitchAt: destination.secretSwitchAt?.toISOString() ?? null,
+    secretWarnings: destination.secretBytes === null ? [] : destinationSecretWarnings(destination.secretBytes),
     subscriberId: destination.subscriberId,
     mode: destination.mode,
     liveRequest:

@@ -112,6 +112,7 @@ export const DestinationViewSchema = z.object({
   disabledReason: z.string().nullable().describe('Why it was disabled: by an operator, a 410 answer, or failing too long'),
   failingSince: z.string().nullable().describe('Start of the current run of failed attempts without a success'),
   secretSwitchAt: z.string().nullable().describe('During a rotation: when the new secret takes over X-Lead-Router-Signature'),
+  secretWarnings: z.array(z.string()).describe('`weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise'),
   subscriberId: z.uuid().nullable().describe('The CRM that registered it itself; null for one an operator registered'),
   mode: DestinationModeSchema,
   liveRequest: z
@@ -125,7 +126,7 @@ export const DestinationViewSchema = z.object({
 
 export const DestinationWithSecretSchema = DestinationViewSchema.extend({
   secret: z.string().describe('The signing secret; shown only now.'),
-  warnings: z.array(z.string()).describe('About the secret: `weak_secret: ...` when a chosen one is under 16 bytes'),
+  warnings: z.array(z.string()).describe('About the new secret: `weak_secret: ...` when a chosen one is under 16 bytes (as `secretWarnings`)'),
 });
 
 export const EnabledDestinationSchema = DestinationViewSchema.extend({

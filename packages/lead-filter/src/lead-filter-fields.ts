@@ -47,3 +47,15 @@ export const leadFilterFields: readonly string[] = [
   ...Object.keys(leadActivitySchema.shape).map((name) => `activities.${name}`),
   ...seedPropertyFields.map((name) => `activities.property.${name}`),
 ];
+
+const leadFieldNames = new Set([...Object.keys(createdLeadSchema.shape), ...Object.keys(leadActivitySchema.shape)]);
+
+/**
+ * A property's field named alone, as CRMs write a lead's state (`state` for
+ * `activities.property.state`). Only names that are no lead or activity field of their own:
+ * `type` stays `activities.type` or `activities.property.type`. A filter is stored and shown
+ * with the full path.
+ */
+export const shortFilterFieldNames: ReadonlyMap<string, string> = new Map(
+  seedPropertyFields.filter((name) => !leadFieldNames.has(name)).map((name) => [name, `activities.property.${name}`]),
+);

@@ -28,8 +28,18 @@ describe('LeadFilterSchema', () => {
     expect(LeadFilterViewSchema.parse(filter)).toEqual(filter);
   });
 
+  it("takes the issue's own example, naming a property's state alone, and stores the full path", () => {
+    const example = { all: [{ field: 'state', in: ['CA', 'NV'] }, { field: 'phone', exists: true }, { field: 'source', equals: 'zillow' }] };
+    const parsed = LeadFilterSchema.parse(example);
+    expect(parsed).toEqual({ all: [{ field: 'activities.property.state', in: ['CA', 'NV'] }, example.all[1], example.all[2]] });
+    expect(example.all[0]!.field).toBe('state');
+    expect(LeadFilterSchema.parse({ not: { any: [{ field: 'zip', equals: 'state' }] } })).toEqual({ not: { any: [{ field: 'activities.property.zip', equals: 'state' }] } });
+    // A name that is an activity's field too stays ambiguous, and so is refused alone.
+    expect(refusals({ field: 'type', equals: 'Sold' })[0]?.[0]).toBe('field');
+  });
+
   it('refuses an unknown field, listing the valid ones', () => {
-    const [[path, message]] = refusals({ all: [condition, { field: 'state', in: ['CA'] }] }) as [[string, string]];
+    const [[path, message]] = refusals({ all: [condition, { field: 'county', in: ['CA'] }] }) as [[string, string]];
     expect(path).toBe('all.1.field');
     expect(message).toMatch(/^is not a field of the lead document; the fields are action, id, /);
     for (const field of ['source', 'phone', 'activities.type', 'activities.property.state', 'activities.property.tags']) expect(message).toContain(field);

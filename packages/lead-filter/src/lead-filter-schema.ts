@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { leadFilterFields, objectFilterFields } from './lead-filter-fields.ts';
+import { leadFilterFields, objectFilterFields, shortFilterFieldNames } from './lead-filter-fields.ts';
 
 /** What keeps a filter cheap to check and to evaluate for every lead: it is refused beyond these. */
 export const leadFilterLimits = {
@@ -30,7 +30,8 @@ export type LeadFilterCondition =
  *   `{not: filter}` when that filter does not. Empty `all` and `any` lists are refused (a
  *   destination that takes everything has no filter).
  * - `field` is a dotted path into the document: `state` of a property an activity is about is
- *   `activities.property.state`. Paths through `activities` (a list) look at every activity: a
+ *   `activities.property.state`, which a request may also name `state` (see
+ *   `shortFilterFieldNames`; stored and shown with the full path). Paths through `activities` (a list) look at every activity: a
  *   condition holds when it holds for any value found, so `{field: "activities.property.state",
  *   in: ["CA", "NV"]}` takes a lead with at least one activity about a property in CA or NV. A
  *   list value (`activities.property.tags`) is looked into the same way: `equals` holds when one
@@ -55,7 +56,9 @@ const StringValue = z
 const Value = z.union([StringValue, z.number(), z.boolean()], { error: 'must be a string, a number or a boolean' });
 
 const Field = z
-  .enum(leadFilterFields as [string, ...string[]], { error: `is not a field of the lead document; the fields are ${leadFilterFields.join(', ')}` })
+  .enum(leadFilterFields as [string, ...string[]], {
+    error: `is not a field of the lead document; the fields are ${leadFilterFields.join(', ')} (a property's field may be named alone, e.g. state)`,
+  })
   .describe('A dotted path into the lead document, e.g. `source`, `phone`, `activities.type`, `activities.property.state`');
 
 /** The one operator of a node, or why it has none that can be read. */
@@ -138,10 +141,27 @@ function refuseOversized(input: unknown, ctx: z.RefinementCtx): unknown {
   return input;
 }
 
+/**
+ * The filter with every short field name (`state`) spelled out (`activities.property.state`), as a
+ * copy. It runs only once refuseOversized took the input, so its depth is known to be small.
+ */
+function expandShortFieldNames(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(expandShortFieldNames);
+  if (typeof node !== 'object' || node === null) return node;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'field' && typeof value === 'string') copy[key] = shortFilterFieldNames.get(value) ?? value;
+    // Values compared against (equals, in) are the lead's data: left as they are.
+    else copy[key] = key === 'all' || key === 'any' || key === 'not' ? expandShortFieldNames(value) : value;
+  }
+  return copy;
+}
+
 const filterDescription =
   `Which leads this destination receives. {all:[...]}, {any:[...]}, {not:{...}}, or a condition {field, equals | in | exists}; ` +
   `at most ${leadFilterLimits.maxDepth} levels, ${leadFilterLimits.maxConditions} conditions, ${leadFilterLimits.maxInValues} values per in. ` +
-  `Strings compare ignoring case; a path through activities holds when it holds for any activity; a missing, null or empty field only matches exists false.`;
+  `Strings compare ignoring case; a path through activities holds when it holds for any activity; a missing, null or empty field only matches exists false. ` +
+  `A property's field may be named alone (state for activities.property.state).`;
 
 /**
  * A destination's filter as a request gives it (see {@link LeadFilter} for what it means). Refusals name the place:
@@ -149,7 +169,7 @@ const filterDescription =
  * `body.filter.all.1.in`.
  */
 export const LeadFilterSchema = z
-  .preprocess(refuseOversized, FilterNode)
+  .preprocess(refuseOversized, z.preprocess(expandShortFieldNames, FilterNode))
   .describe(filterDescription) as unknown as z.ZodType<LeadFilter>;
 
 /**

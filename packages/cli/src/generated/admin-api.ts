@@ -1932,6 +1932,8 @@ export interface operations {
                             failingSince: string | null;
                             /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                             secretSwitchAt: string | null;
+                            /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                            secretWarnings: string[];
                             /** @description The CRM that registered it itself; null for one an operator registered */
                             subscriberId: string | null;
                             /**
@@ -2069,6 +2071,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -2088,7 +2092,7 @@ export interface operations {
                         updatedAt: string;
                         /** @description The signing secret; shown only now. */
                         secret: string;
-                        /** @description About the secret: `weak_secret: ...` when a chosen one is under 16 bytes */
+                        /** @description About the new secret: `weak_secret: ...` when a chosen one is under 16 bytes (as `secretWarnings`) */
                         warnings: string[];
                     };
                 };
@@ -2208,6 +2212,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -2478,6 +2484,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -2644,6 +2652,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -2663,7 +2673,7 @@ export interface operations {
                         updatedAt: string;
                         /** @description The signing secret; shown only now. */
                         secret: string;
-                        /** @description About the secret: `weak_secret: ...` when a chosen one is under 16 bytes */
+                        /** @description About the new secret: `weak_secret: ...` when a chosen one is under 16 bytes (as `secretWarnings`) */
                         warnings: string[];
                     };
                 };
@@ -2933,6 +2943,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -3095,6 +3107,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -3258,6 +3272,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
@@ -3438,6 +3454,8 @@ export interface operations {
                         failingSince: string | null;
                         /** @description During a rotation: when the new secret takes over X-Lead-Router-Signature */
                         secretSwitchAt: string | null;
+                        /** @description `weak_secret: ...` while the secret in force is under 16 bytes; empty otherwise */
+                        secretWarnings: string[];
                         /** @description The CRM that registered it itself; null for one an operator registered */
                         subscriberId: string | null;
                         /**
