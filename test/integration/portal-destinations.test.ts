@@ -395,4 +395,32 @@ describe('portal: a subscriber runs its own destinations', () => {
     expect(refused.body.error.message).toContain('abuse report');
     expect((await portalRequest<Destination>(crm.apiKey, 'GET', `/v1/destinations/${id}`)).body.enabled).toBe(false);
   });
+
+  it('refuses private destination addresses as the admin does, when ALLOW_PRIVATE_DESTINATIONS is off (production)', async () => {
+    const crm = await subscriber('Internet-facing CRM');
+    const strict = await startPortalProcess({ databaseUrl: system.databaseUrl, queuePrefix: system.queuePrefix, env: { ALLOW_PRIVATE_DESTINATIONS: 'false' } });
+    try {
+      const request = async (method: string, path: string, body: unknown) => {
+        const response = await fetch(`${strict.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${crm.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as ErrorAnswer & Destination };
+      };
+      for (const url of ['http://127.0.0.1:9/hooks', 'http://10.0.0.7/hooks', 'http://[::1]/hooks', 'http://169.254.169.254/latest/meta-data']) {
+        const refused = await request('POST', '/v1/destinations', { name: 'Internal', url });
+        expect(refused.status, url).toBe(400);
+        expect(refused.body.error.details, url).toEqual([{ path: 'body.url', message: expect.stringMatching(/non-public address/) }]);
+      }
+      const registered = await request('POST', '/v1/destinations', { name: 'Public', url: 'https://93.184.216.34/hooks' });
+      expect(registered.status).toBe(201);
+      const moved = await request('PATCH', `/v1/destinations/${registered.body.id}`, { url: 'http://127.0.0.1:9/hooks' });
+      expect(moved.status).toBe(400);
+      const { rows } = await sql.query<{ url: string }>('SELECT url FROM destinations WHERE subscriber_id = $1', [crm.id]);
+      expect(rows).toEqual([{ url: 'https://93.184.216.34/hooks' }]);
+    } finally {
+      await strict.process.stop();
+    }
+  });
 });
