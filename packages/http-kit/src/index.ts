@@ -19,3 +19,5 @@ export type { FailedLoginLimiterOptions } from './failed-login-limiter.ts';
 export { decodeKeysetCursor, encodeKeysetCursor, keysetPage, newestFirst, rowsAfter } from './keyset-cursor.ts';
 export type { KeysetPosition } from './keyset-cursor.ts';
 export { keysetPageQuery } from './keyset-page-query.ts';
+export { serviceConnectionsPlugin } from './service-connections-plugin.ts';
+export type { ServiceConnectionsOptions } from './service-connections-plugin.ts';
