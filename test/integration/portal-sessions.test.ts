@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection } from '@leadrelay/queue';
-import { adminRequest, type LeadRelaySystem } from '../support/leadrelay-system.ts';
+import { adminRequest, startPortalProcess, type LeadRelaySystem } from '../support/leadrelay-system.ts';
 import { createTestSubscriber, startPortalSystem, type PortalSystem } from '../support/portal-system.ts';
 import { testRedisUrl } from '../support/test-redis.ts';
 
@@ -125,6 +125,29 @@ describe('portal pages: sessions, CSRF and escaping', () => {
     expect(fromReferer.headers.get('location')).toMatch(/^\/destinations\/[0-9a-f-]{36}$/);
     // The sign-in form has no session, but its Origin is checked too.
     expect((await post('/session', { apiKey: 'lrsub_x' }, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
+  });
+
+  it('behind a proxy (PORTAL_PUBLIC_URL), takes forms from that origin only, whatever Host the proxy sends', async () => {
+    const behindProxy = await startPortalProcess({
+      databaseUrl: system.databaseUrl,
+      queuePrefix: system.queuePrefix,
+      env: { PORTAL_PUBLIC_URL: 'https://portal.example.com/' },
+    });
+    try {
+      const { apiKey } = await createTestSubscriber(system, 'Proxied CRM');
+      const signIn = (origin: string) =>
+        fetch(`${behindProxy.url}/session`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+          body: new URLSearchParams({ apiKey }).toString(),
+        });
+      expect((await signIn('https://portal.example.com')).status).toBe(303);
+      // The Host the request reached, the public host on plain http, or another site: refused.
+      for (const origin of [behindProxy.url, 'http://portal.example.com', 'https://evil.example']) expect({ origin, status: (await signIn(origin)).status }).toEqual({ origin, status: 403 });
+    } finally {
+      await behindProxy.process.stop();
+    }
   });
 
   it("escapes what a subscriber typed, and names the field of a form it got wrong", async () => {

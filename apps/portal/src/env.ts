@@ -10,6 +10,15 @@ export const PortalEnvSchema = z
     PORTAL_METRICS_PORT: portFromEnv.default(3006),
     /** The portal faces the internet: private destinations are refused in production, as in the admin. */
     ALLOW_PRIVATE_DESTINATIONS: booleanFromEnv.optional(),
+    /**
+     * The address CRMs' browsers open the portal at (https://portal.example.com), behind a proxy
+     * that terminates TLS or rewrites Host: form POSTs must then come from exactly this origin.
+     * Unset: from the host the request was sent to.
+     */
+    PORTAL_PUBLIC_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://portal.example.com' })
+      .transform((url) => new URL(url).origin)
+      .optional(),
   })
   .transform((env, ctx) => ({
     ...env,

@@ -35,7 +35,7 @@ export default fp(
 
     app.addHook('preHandler', async (request) => {
       if (request.method !== 'POST') return;
-      if (!fromThisHost(request)) throw new AppError('forbidden', 'this form was not sent from a LeadRelay portal page');
+      if (!fromThePortal(request, app.portalConfig.PORTAL_PUBLIC_URL)) throw new AppError('forbidden', 'this form was not sent from a LeadRelay portal page');
       if (request.routeOptions.config.csrf === 'origin-only') return;
       const body = request.body as Record<string, unknown> | undefined;
       if (!request.pageSession || !csrfTokenMatches(request.pageSession.session, body?.[csrfField])) {
@@ -43,15 +43,17 @@ export default fp(
       }
     });
   },
-  { name: 'page-security', dependencies: ['portal-session'] },
+  { name: 'page-security', dependencies: ['portal-session', 'infrastructure'] },
 );
 
 /**
- * True when the request's Origin, or its Referer when it has no Origin, names the host it was
- * sent to. Browsers send Origin with every POST; a request with neither is refused.
+ * True when the request's Origin, or its Referer when it has no Origin, is the portal's public
+ * origin (PORTAL_PUBLIC_URL), or without one names the host the request was sent to. Browsers send
+ * Origin with every POST; a request with neither is refused.
  */
-function fromThisHost(request: FastifyRequest): boolean {
+function fromThePortal(request: FastifyRequest, publicOrigin: string | undefined): boolean {
   const source = request.headers.origin ?? request.headers.referer;
   if (!source || !URL.canParse(source)) return false;
-  return new URL(source).host === request.headers.host;
+  const sent = new URL(source);
+  return publicOrigin ? sent.origin === publicOrigin : sent.host === request.headers.host;
 }
