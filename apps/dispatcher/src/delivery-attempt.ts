@@ -1,7 +1,7 @@
 import { recordDeliveryAttempt, recordDestinationAutoDisabled, type Logger } from '@leadrelay/observability';
 import type { LeadDocument } from '@leadrelay/lead';
 import { buildSignedWebhook, type DecryptedSecrets, type WebhookResult, type WebhookSender } from '@leadrelay/delivery';
-import type { AttemptRecord, DeliveryStore } from './delivery-store.ts';
+import type { AttemptRecord, DeliveryRow, DeliveryStore } from './delivery-store.ts';
 
 /** Thrown after a failed attempt that will be retried on the schedule, at `retryAt`. */
 export class RetryableDeliveryError extends Error {
@@ -95,7 +95,11 @@ export class DeliveryAttempter {
    * first attempt (unless `ignoreOrder`). Retries and replays never wait.
    */
   async plan(deliveryId: string, { ignoreOrder = false } = {}): Promise<DeliveryPlan> {
-    const row = await this.#store.load(deliveryId);
+    return this.planLoaded(deliveryId, await this.#store.load(deliveryId), { ignoreOrder });
+  }
+
+  /** As `plan`, for a delivery already read (the fan-out reads the deliveries it creates). */
+  async planLoaded(deliveryId: string, row: DeliveryRow | undefined, { ignoreOrder = false } = {}): Promise<DeliveryPlan> {
     if (!row || row.status !== 'pending') return { kind: 'skip' };
     if (row.document === null) {
       // Retention removed the event's document after this delivery was settled, and a replay or a
@@ -142,17 +146,20 @@ export class DeliveryAttempter {
     const request = { headers, partnerId: delivery.partnerId };
     const outcome = outcomeOf(result, context.isFinalAttempt);
     recordDeliveryAttempt(delivery.destinationId, outcome, result.durationMs);
-    this.#logger.debug(
-      {
-        requestId: delivery.requestId,
-        deliveryId: delivery.deliveryId,
-        destinationId: delivery.destinationId,
-        outcome,
-        statusCode: result.kind === 'response' ? result.statusCode : undefined,
-        durationMs: result.durationMs,
-      },
-      'delivery attempt',
-    );
+    // The fields are only worth gathering when debug lines are written.
+    if (this.#logger.isLevelEnabled('debug')) {
+      this.#logger.debug(
+        {
+          requestId: delivery.requestId,
+          deliveryId: delivery.deliveryId,
+          destinationId: delivery.destinationId,
+          outcome,
+          statusCode: result.kind === 'response' ? result.statusCode : undefined,
+          durationMs: result.durationMs,
+        },
+        'delivery attempt',
+      );
+    }
     const nextAttemptAt = outcome === 'retrying' ? new Date(Date.now() + context.retryDelayMs) : null;
     await this.#record(delivery, startedAt, request, result, outcome, nextAttemptAt);
     if (outcome === 'retrying') throw new RetryableDeliveryError(describeResult(result), nextAttemptAt!);
