@@ -59,7 +59,10 @@ export function renderBenchReport(figures: BenchFigures): string {
       `\nA Node process near 1.00 is saturated (its JavaScript runs on one thread). "${machineName}" near ${figures.cpuCount} means\n` +
       'every process was starved; what it has beyond the rows above is other work on the machine.',
     section('Bare limits (measured in this run, with nothing else of LeadRelay running)', limitTable(figures)),
-    section('Peak RSS per app (VmHWM from /proc, since start)', memoryTable(figures.peakRssBytes)),
+    section(
+      `Peak RSS per app (VmHWM from /proc, since start; young generation ${options.maxSemiSpaceMiB === undefined ? "the apps' own" : `--max-semi-space-size=${options.maxSemiSpaceMiB}`})`,
+      memoryTable(figures.peakRssBytes),
+    ),
   ];
   const warnings = failureWarnings(phases);
   if (limits.undici.failedCount > 0) warnings.push(`the bare undici run got ${limits.undici.failedCount} non-2xx answers`);

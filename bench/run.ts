@@ -82,7 +82,13 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
     progress('creating and migrating the bench database');
     database = await createBenchDatabase();
     progress(`starting intake, worker, dispatcher and admin (prefix ${queuePrefix})`);
-    system = await startBenchSystem({ databaseUrl: database.url, redisUrl: benchRedisUrl, queuePrefix, receiverUrl: receiver.url });
+    system = await startBenchSystem({
+      databaseUrl: database.url,
+      redisUrl: benchRedisUrl,
+      queuePrefix,
+      receiverUrl: receiver.url,
+      extraNodeFlags: options.maxSemiSpaceMiB === undefined ? [] : [`--max-semi-space-size=${options.maxSemiSpaceMiB}`],
+    });
 
     progress('bare limit: empty Fastify route');
     const bareRoute = await measureBareRouteLimit({
