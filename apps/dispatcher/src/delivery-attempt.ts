@@ -1,7 +1,7 @@
 import { recordDeliveryAttempt, recordDestinationAutoDisabled, type Logger } from '@leadrelay/observability';
 import type { LeadDocument } from '@leadrelay/lead';
 import { buildSignedWebhook, type DecryptedSecrets, type WebhookResult, type WebhookSender } from '@leadrelay/delivery';
-import type { AttemptRecord, DeliveryRow, DeliveryStore } from './delivery-store.ts';
+import type { AttemptRecord, DeliveryStore } from './delivery-store.ts';
 
 /** Thrown after a failed attempt that will be retried on the schedule, at `retryAt`. */
 export class RetryableDeliveryError extends Error {
@@ -95,11 +95,7 @@ export class DeliveryAttempter {
    * first attempt (unless `ignoreOrder`). Retries and replays never wait.
    */
   async plan(deliveryId: string, { ignoreOrder = false } = {}): Promise<DeliveryPlan> {
-    return this.planLoaded(deliveryId, await this.#store.load(deliveryId), { ignoreOrder });
-  }
-
-  /** As `plan`, for a delivery already read (the fan-out reads the deliveries it creates). */
-  async planLoaded(deliveryId: string, row: DeliveryRow | undefined, { ignoreOrder = false } = {}): Promise<DeliveryPlan> {
+    const row = await this.#store.load(deliveryId);
     if (!row || row.status !== 'pending') return { kind: 'skip' };
     if (row.document === null) {
       // Retention removed the event's document after this delivery was settled, and a replay or a

@@ -30,28 +30,6 @@ export interface DeliveryRow {
   behind_earlier: boolean;
 }
 
-/**
- * The columns of a DeliveryRow that come from its destination `t` and its event `e`: one list for
- * the delivery reads and for the fan-out, which returns the deliveries it creates ready to attempt.
- */
-export const destinationAndEventColumns = Prisma.sql`t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
-               t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL AND (t.subscriber_id IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM subscribers s WHERE s.id = t.subscriber_id AND s.disabled_at IS NOT NULL))) AS active, e.document, e.request_id`;
-
-/**
- * DeliveryRows from the one JSON text a statement aggregated them into (json_agg): per-column
- * handling by the driver costs more than the statement itself at a few hundred rows, while
- * JSON.parse of one text is cheap.
- */
-export function deliveryRowsOf(json: string): DeliveryRow[] {
-  const rows = JSON.parse(json) as (Omit<DeliveryRow, 'secret_switch_at'> & { secret_switch_at: string | null })[];
-  for (const row of rows) {
-    // JSON has no dates: a timestamp(3) column (UTC, without a zone) comes as its ISO text.
-    (row as DeliveryRow).secret_switch_at = row.secret_switch_at === null ? null : new Date(`${row.secret_switch_at}Z`);
-  }
-  return rows as DeliveryRow[];
-}
-
 /** One finished attempt and the delivery's state after it. */
 export interface AttemptRecord {
   deliveryId: string;
@@ -153,7 +131,10 @@ export class DeliveryStore {
       this.#db,
       Prisma.sql`
       SELECT coalesce(json_agg(r), '[]')::text AS rows FROM (
-        SELECT d.id, d.status, d.attempt_count, d.message_id, d.destination_id, ${destinationAndEventColumns},
+        SELECT d.id, d.status, d.attempt_count, d.message_id, d.destination_id,
+               t.url, t.secret_ciphertext, t.previous_secret_ciphertext, t.secret_switch_at, t.partner_id,
+               t.timeout_ms, t.max_concurrency, (t.enabled AND t.deleted_at IS NULL AND (t.subscriber_id IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM subscribers s WHERE s.id = t.subscriber_id AND s.disabled_at IS NOT NULL))) AS active, e.document, e.request_id,
                (d.status = 'pending' AND d.attempt_count = 0 AND EXISTS (
                  -- From the lead's earlier events (usually none or a few) to their delivery here, never
                  -- from the destination's pending deliveries (thousands in a backlog, and a planner with
@@ -169,7 +150,13 @@ export class DeliveryStore {
         WHERE d.id = ANY (string_to_array(${ids.join(',')}::text, ',')::uuid[])
       ) r`,
     );
-    const byId = new Map(deliveryRowsOf(result?.rows ?? '[]').map((row) => [row.id, row]));
+    const byId = new Map(
+      (JSON.parse(result?.rows ?? '[]') as (Omit<DeliveryRow, 'secret_switch_at'> & { secret_switch_at: string | null })[]).map((row) => [
+        row.id,
+        // JSON has no dates: a timestamp(3) column (UTC, without a zone) comes as its ISO text.
+        { ...row, secret_switch_at: row.secret_switch_at === null ? null : new Date(`${row.secret_switch_at}Z`) },
+      ]),
+    );
     return ids.map((id) => byId.get(id));
   }
 

@@ -1,24 +1,11 @@
 import { Prisma, runStatement, type DatabaseClient } from '@leadrelay/db';
 import { leadFilterAdmits } from '@leadrelay/lead-filter';
-import { deliveryRowsOf, destinationAndEventColumns, type DeliveryRow } from './delivery-store.ts';
 
 /** A pending delivery an interrupted fan-out run may have left without a job. */
 export interface LeftDelivery {
   deliveryId: string;
   /** The next attempt recorded after a failed first attempt; null when none was made. */
   nextAttemptAt: Date | null;
-}
-
-/** A delivery the fan-out created, with what its first attempt needs when the fan-out could tell. */
-export interface CreatedDelivery {
-  deliveryId: string;
-  /**
-   * The delivery as DeliveryStore.load would read it, for one whose event is its lead's first:
-   * nothing can be ahead of it. Null when the lead has earlier events: whether one of their
-   * deliveries is ahead is read afresh (a concurrent fan-out may have created it after this
-   * statement's snapshot).
-   */
-  row: DeliveryRow | null;
 }
 
 // Last among the join's conditions: only a destination the others let through evaluates its filter.
@@ -51,17 +38,15 @@ export class EventFanOut {
   /**
    * Fans the events out and returns the deliveries this call created, in event order. Each is
    * created by exactly one call, so their first attempt is the caller's (see FirstAttempts); the
-   * deliveries of events another call fanned out are that call's. The statement that creates them
-   * also reads what their first attempt needs (see CreatedDelivery), so most need no read of
-   * their own.
+   * deliveries of events another call fanned out are that call's.
    */
-  async fanOut(eventIds: string[]): Promise<CreatedDelivery[]> {
+  async fanOut(eventIds: string[]): Promise<string[]> {
     const now = new Date().toISOString();
     // One statement, so one transaction. A concurrent statement waiting for one of these row locks
     // finds the event fanned out once it gets the lock, and leaves it.
-    // The ids go in as one text and the deliveries come out as one JSON text, for the reason
-    // DeliveryStore's reads give; runStatement sends it past Prisma's query compiler.
-    const [result] = await runStatement<{ rows: string }>(
+    // The ids go in and out as one text each, for the reason DeliveryStore's reads give; runStatement
+    // sends it past Prisma's query compiler.
+    const [result] = await runStatement<{ ids: string }>(
       this.#db,
       Prisma.sql`
       WITH locked AS (
@@ -86,24 +71,15 @@ export class EventFanOut {
          AND (t.mode = 'live') <> locked.sandbox
          AND ${destinationFilterAdmits}
         ON CONFLICT (event_id, destination_id) DO NOTHING
-        RETURNING id, event_id, destination_id, message_id
+        RETURNING id, event_id
       ), marked AS (
         UPDATE events SET fanned_out_at = ${now}::timestamp(3) FROM locked WHERE events.id = locked.id
       )
-      SELECT coalesce(json_agg(r ORDER BY r.sequence, r.id), '[]')::text AS rows FROM (
-        SELECT d.id, 'pending' AS status, 0 AS attempt_count, d.message_id, d.destination_id, ${destinationAndEventColumns},
-               false AS behind_earlier, locked.sequence,
-               EXISTS (SELECT 1 FROM events pe WHERE pe.lead_id = e.lead_id AND pe.sequence < e.sequence) AS lead_has_earlier_events
-        FROM created d
-        JOIN locked ON locked.id = d.event_id
-        JOIN events e ON e.id = d.event_id
-        JOIN destinations t ON t.id = d.destination_id
-      ) r`,
+      SELECT coalesce(string_agg(created.id::text, ',' ORDER BY locked.sequence, created.id), '') AS ids
+      FROM created JOIN locked ON locked.id = created.event_id`,
     );
-    return deliveryRowsOf(result?.rows ?? '[]').map((row) => ({
-      deliveryId: row.id,
-      row: (row as DeliveryRow & { lead_has_earlier_events: boolean }).lead_has_earlier_events ? null : row,
-    }));
+    const ids = result?.ids ?? '';
+    return ids === '' ? [] : ids.split(',');
   }
 
   /**

@@ -4,7 +4,6 @@ import type { SlotWaitOptions } from './destination-slots.ts';
 import type { DeliveryJobEnqueuer } from './delivery-job-enqueuer.ts';
 import type { ConcurrencyLimiter } from './concurrency-limiter.ts';
 import type { SlottedAttempt } from './slotted-attempt.ts';
-import type { CreatedDelivery } from './event-fan-out.ts';
 
 export interface FirstAttemptsOptions {
   attempter: DeliveryAttempter;
@@ -78,17 +77,14 @@ export class FirstAttempts {
   }
 
   /**
-   * Reads each delivery (unless the fan-out did) and starts its attempt or gives it a job. Rejects (after the others are
+   * Reads each delivery and starts its attempt or gives it a job. Rejects (after the others are
    * started) when one could be neither read nor handed over, so that the fan-out job fails and
    * its next run hands what is left to delivery jobs.
    */
-  async start(created: CreatedDelivery[], { beforeAttempts }: StartOptions): Promise<FirstAttemptsStarted> {
+  async start(deliveryIds: string[], { beforeAttempts }: StartOptions): Promise<FirstAttemptsStarted> {
     const { attempter, startWindowMs, recordAllowanceMs } = this.#options;
     const startedAtMs = Date.now();
-    const deliveryIds = created.map(({ deliveryId }) => deliveryId);
-    const plans = await Promise.allSettled(
-      created.map(({ deliveryId, row }) => (row ? attempter.planLoaded(deliveryId, row) : attempter.plan(deliveryId))),
-    );
+    const plans = await Promise.allSettled(deliveryIds.map((deliveryId) => attempter.plan(deliveryId)));
     const ready: PreparedDelivery[] = [];
     const counts: Record<FirstAttemptStart, number> = { started: 0, 'handed-over': 0, paused: 0, skipped: 0 };
     const handOvers: Promise<void>[] = [];
