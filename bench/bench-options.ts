@@ -19,11 +19,13 @@ export interface BenchOptions {
    * stored); 0 skips that run.
    */
   workerStoredLeads: number;
+  /** Every app's `--max-semi-space-size` in MiB in the whole path, instead of the apps' own; undefined keeps theirs. */
+  maxSemiSpaceMiB: number | undefined;
 }
 
 export const benchUsage = `usage: pnpm bench [--duration-seconds N] [--drain-seconds N] [--connections N]
                   [--batch-connections N] [--fixed-rate-connections N] [--skip-stage-benches]
-                  [--worker-stored-leads N]
+                  [--worker-stored-leads N] [--max-semi-space-size MiB]
 
   --duration-seconds        length of each load phase and bare-limit run (default 5)
   --drain-seconds           wait after each phase for its leads to be delivered (default 5)
@@ -32,6 +34,8 @@ export const benchUsage = `usage: pnpm bench [--duration-seconds N] [--drain-sec
   --fixed-rate-connections  autocannon connections at 5,000 req/s (default 100)
   --skip-stage-benches      run only the whole-path bench
   --worker-stored-leads     leads stored before the worker's second run (default 1000000; 0 skips it)
+  --max-semi-space-size     every app's young generation in the whole path, in MiB, instead of the
+                            apps' own 64 (memory against time in garbage collection: see the README)
 
 The whole-path bench takes about 80 s at the defaults (a fresh database is migrated and the four
 apps started first); the stage benches (bench/intake-accept.ts, bench/worker-persist.ts,
@@ -51,6 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'fixed-rate-connections': { type: 'string', default: '100' },
       'skip-stage-benches': { type: 'boolean', default: false },
       'worker-stored-leads': { type: 'string', default: '1000000' },
+      'max-semi-space-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -64,6 +69,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     fixedRateConnections: positiveInteger('--fixed-rate-connections', values['fixed-rate-connections']),
     skipStageBenches: values['skip-stage-benches'],
     workerStoredLeads: nonNegativeInteger('--worker-stored-leads', values['worker-stored-leads'], 100_000_000),
+    maxSemiSpaceMiB: values['max-semi-space-size'] === undefined ? undefined : positiveInteger('--max-semi-space-size', values['max-semi-space-size']),
   };
 }
 

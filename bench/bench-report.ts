@@ -32,7 +32,7 @@ export interface BenchFigures {
     pgConnections: number;
     undiciInFlight: number;
   };
-  phases: { fixedRate: PipelinePhaseResult; single: PipelinePhaseResult; batch: PipelinePhaseResult };
+  phases: { fixedRate: PipelinePhaseResult; endToEnd: PipelinePhaseResult; single: PipelinePhaseResult; batch: PipelinePhaseResult };
   peakRssBytes: Record<AppName, number | undefined>;
 }
 
@@ -59,7 +59,10 @@ export function renderBenchReport(figures: BenchFigures): string {
       `\nA Node process near 1.00 is saturated (its JavaScript runs on one thread). "${machineName}" near ${figures.cpuCount} means\n` +
       'every process was starved; what it has beyond the rows above is other work on the machine.',
     section('Bare limits (measured in this run, with nothing else of LeadRelay running)', limitTable(figures)),
-    section('Peak RSS per app (VmHWM from /proc, since start)', memoryTable(figures.peakRssBytes)),
+    section(
+      `Peak RSS per app (VmHWM from /proc, since start; young generation ${options.maxSemiSpaceMiB === undefined ? "the apps' own" : `--max-semi-space-size=${options.maxSemiSpaceMiB}`})`,
+      memoryTable(figures.peakRssBytes),
+    ),
   ];
   const warnings = failureWarnings(phases);
   if (limits.undici.failedCount > 0) warnings.push(`the bare undici run got ${limits.undici.failedCount} non-2xx answers`);
@@ -210,7 +213,7 @@ function section(title: string, body: string): string {
   return `${title}\n${'='.repeat(title.length)}\n${body}`;
 }
 
-function stageTable({ limits, phases }: BenchFigures): string {
+function stageTable({ options, limits, phases }: BenchFigures): string {
   const table = targetTable('stage');
   const single = phases.single;
   table.addRow([
@@ -243,6 +246,26 @@ function stageTable({ limits, phases }: BenchFigures): string {
     rateReached
       ? verdict(p99Met)
       : `not met (only ${formatCount(fixedRate.okPerSecond)} req/s reached)`,
+  ]);
+  const endToEnd = phases.endToEnd;
+  const endToEndP99 = endToEnd.latency.p99;
+  table.addRow([
+    `whole path: e2e p99 at ${formatCount(benchTargets.endToEndRatePerSecond)} req/s`,
+    formatLatencyPercentile(endToEndP99),
+    `p50 ${formatLatencyPercentile(endToEnd.latency.p50)}`,
+    '',
+    `< ${benchTargets.endToEndP99Ms} ms`,
+    endToEnd.load.okPerSecond >= benchTargets.endToEndRatePerSecond * reachedRateShare
+      ? verdict(endToEndP99?.atMostMs !== undefined && endToEndP99.atMostMs < benchTargets.endToEndP99Ms && endToEnd.load.failedCount === 0)
+      : `not met (only ${formatCount(endToEnd.load.okPerSecond)} req/s reached)`,
+  ]);
+  table.addRow([
+    `whole path: batches of ${batchSize} delivered after the load`,
+    batch.drainedAfterSeconds === undefined ? `> ${options.drainSeconds} s` : `+${batch.drainedAfterSeconds.toFixed(1)} s`,
+    `deliveries ${stageRateText(batch.deliveries)}/s, persisted ${stageRateText(batch.persisted)}/s`,
+    formatRatio(batch.deliveries.perSecond, batch.persisted.perSecond),
+    `<= ${benchTargets.batchDeliveredWithinSeconds} s`,
+    verdict(batch.drainedAfterSeconds !== undefined && batch.drainedAfterSeconds <= benchTargets.batchDeliveredWithinSeconds),
   ]);
   const persisted = best(Object.values(phases), (phase) => phase.persisted);
   table.addRow([
@@ -279,6 +302,7 @@ function phaseTable(phases: BenchFigures['phases']): string {
   ]);
   const rows: [string, PipelinePhaseResult][] = [
     [`${formatCount(benchTargets.acknowledgementRatePerSecond)} req/s, single`, phases.fixedRate],
+    [`${formatCount(benchTargets.endToEndRatePerSecond)} req/s, single`, phases.endToEnd],
     ['max, single', phases.single],
     [`max, batches of ${batchSize}`, phases.batch],
   ];
@@ -342,6 +366,8 @@ function cpuTable({ phases }: BenchFigures): string {
   const windows: [string, CpuWindow][] = [
     ['5k/s load', phases.fixedRate.cpuDuringLoad],
     ['drain', phases.fixedRate.cpuDuringDrain],
+    ['1k/s load', phases.endToEnd.cpuDuringLoad],
+    ['drain', phases.endToEnd.cpuDuringDrain],
     ['single load', phases.single.cpuDuringLoad],
     ['drain', phases.single.cpuDuringDrain],
     ['batch load', phases.batch.cpuDuringLoad],
@@ -431,8 +457,13 @@ function costTable({ limits, phases }: BenchFigures): string {
 
 function memoryTable(peakRssBytes: BenchFigures['peakRssBytes']): string {
   const apps = Object.keys(peakRssBytes) as AppName[];
-  const table = new FixedWidthTable(apps.map((app) => ({ title: app, align: 'right' as const })));
-  table.addRow(apps.map((app) => formatMebibytes(peakRssBytes[app])));
+  const table = new FixedWidthTable([{ title: '', align: 'left' as const }, ...apps.map((app) => ({ title: app, align: 'right' as const }))]);
+  table.addRow(['peak RSS', ...apps.map((app) => formatMebibytes(peakRssBytes[app]))]);
+  const limitBytes = benchTargets.appPeakRssMiB * 1024 * 1024;
+  table.addRow([
+    `<= ${benchTargets.appPeakRssMiB} MiB`,
+    ...apps.map((app) => (peakRssBytes[app] === undefined ? 'n/a' : verdict(peakRssBytes[app]! <= limitBytes))),
+  ]);
   return table.toString();
 }
 

@@ -11,6 +11,8 @@ export interface BenchSystemOptions {
   receiverUrl: string;
   /** Variables added to every app's environment (they win over the bench's). */
   extraEnv?: Record<string, string>;
+  /** Node flags after the apps' own (scripts/app-command.ts), e.g. another `--max-semi-space-size`. */
+  extraNodeFlags?: readonly string[];
 }
 
 export interface BenchSystem {
@@ -42,7 +44,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       LOG_LEVEL: 'warn',
       ...options.extraEnv,
     },
-    { startTimeoutMs: 120_000 },
+    { startTimeoutMs: 120_000, extraNodeFlags: options.extraNodeFlags ?? [] },
   );
   try {
     const partner = await insertTestPartner(options.databaseUrl, {

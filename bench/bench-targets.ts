@@ -14,6 +14,16 @@ export const benchTargets = {
   workerStoredLeadsSlowdown: 0.2,
   /** Issue 5: deliveries/s to a local receiver. */
   dispatcherDeliveriesPerSecond: 5_000,
+  /** Issue 14: the fixed rate of single-lead requests at which end-to-end latency is judged... */
+  endToEndRatePerSecond: 1_000,
+  /** ...and the p99, from intake's answer to the first arrival at the receiver, it must stay under there. */
+  endToEndP99Ms: 250,
+  /** Issue 14: in the batch phase, every accepted lead delivered this soon after the load stops. */
+  batchDeliveredWithinSeconds: 5,
+  /** Issue 14: the dispatcher's CPU per delivery, at most this many times a raw undici POST's (bench/dispatch.ts). */
+  dispatcherCpuRatioToRawUndici: 3.5,
+  /** Issue 14: peak RSS of every app under `pnpm bench`, in MiB. */
+  appPeakRssMiB: 256,
   /** Issue 12: Redis memory per stored identity (an email or a phone), in bytes, at 1,000,000 leads. */
   redisBytesPerIdentity: 64,
 } as const;

@@ -25,17 +25,36 @@ interface CpuProfileNode {
 
 interface CpuProfile {
   nodes: CpuProfileNode[];
+  /** Microseconds on the machine's monotonic clock, the one `process.hrtime` reads in every process. */
   startTime: number;
   endTime: number;
+  /** The node on top of the stack at each sample, and the microseconds since the sample before. */
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A stretch of a profile, in microseconds on the monotonic clock (see `monotonicNowUs`). */
+export interface CpuProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** Now on the clock V8's profiles are timed with, so a window can be cut from another process's profile. */
+export function monotonicNowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /**
  * Summarises the `.cpuprofile` files V8 wrote into `directory` (a process started with
  * `--cpu-prof --cpu-prof-dir=<directory>` writes one when it exits): self time, so each sample
  * counts once, where its stack was on top, as shares of the busy (not idle) samples. The profile
- * runs from start to exit, so start-up (loading modules through tsx) is in it.
+ * runs from start to exit; with `window`, only the samples taken in it count (start-up, loading
+ * modules through tsx, left out).
  */
-export async function summarizeCpuProfiles(directory: string, { topCount = 15 }: { topCount?: number } = {}): Promise<CpuProfileSummary> {
+export async function summarizeCpuProfiles(
+  directory: string,
+  { topCount = 15, window }: { topCount?: number; window?: CpuProfileWindow } = {},
+): Promise<CpuProfileSummary> {
   const files = (await readdir(directory)).filter((name) => name.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no .cpuprofile in ${directory}: did the process exit cleanly?`);
   const byGroup = new Map<string, number>();
@@ -44,9 +63,17 @@ export async function summarizeCpuProfiles(directory: string, { topCount = 15 }:
   let sampledMs = 0;
   for (const file of files) {
     const profile = JSON.parse(await readFile(join(directory, file), 'utf8')) as CpuProfile;
-    sampledMs += (profile.endTime - profile.startTime) / 1000;
+    const fromUs = Math.max(profile.startTime, window?.fromUs ?? -Infinity);
+    const toUs = Math.min(profile.endTime, window?.toUs ?? Infinity);
+    sampledMs += Math.max(0, toUs - fromUs) / 1000;
+    const hitsById = new Map<number, number>();
+    let atUs = profile.startTime;
+    profile.samples.forEach((id, index) => {
+      atUs += profile.timeDeltas[index] ?? 0;
+      if (atUs >= fromUs && atUs <= toUs) hitsById.set(id, (hitsById.get(id) ?? 0) + 1);
+    });
     for (const node of profile.nodes) {
-      const count = node.hitCount ?? 0;
+      const count = hitsById.get(node.id) ?? 0;
       // Waiting is not work: shares are of the time the process was busy.
       if (count === 0 || node.callFrame.functionName === '(idle)') continue;
       hits += count;
@@ -86,10 +113,10 @@ function shortUrl(url: string): string {
 }
 
 /** The summary as lines for the bench's log. */
-export function formatCpuProfileSummary(title: string, summary: CpuProfileSummary): string[] {
+export function formatCpuProfileSummary(title: string, summary: CpuProfileSummary, stretch = 'start-up included'): string[] {
   const percent = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
   return [
-    `${title}: where the CPU went (self time as shares of busy samples, ${Math.round(summary.sampledMs)} ms profiled, start-up included)`,
+    `${title}: where the CPU went (self time as shares of busy samples, ${Math.round(summary.sampledMs)} ms profiled, ${stretch})`,
     '  by group:',
     ...summary.byGroup.map((row) => `    ${percent(row.share)}  ${row.name}`),
     '  heaviest functions:',

@@ -4,8 +4,9 @@
  * receiver measured in the same run.
  *
  *   pnpm exec tsx bench/dispatch.ts [--events 20000] [--destinations 1] [--events-per-job 500] [--destination-max-concurrency 1000] [--cpu-profile]
+ *     [--max-semi-space-size MiB]
  *
- * `--cpu-profile` runs the dispatcher under V8's profiler and logs where its CPU went, by package and function.
+ * `--cpu-profile` runs the dispatcher under V8's profiler and logs where its CPU went while it delivered, by package and function.
  *
  * Events are written straight to a fresh database (migrated with `prisma migrate deploy`), one
  * lead each, so per-lead ordering never serializes them; their fan-out jobs are enqueued before
@@ -33,7 +34,8 @@ import { CpuMeter, postgresName, redisName, type CpuSnapshot } from './cpu-meter
 import { createBenchDatabase } from './bench-database.ts';
 import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { measureUndiciPostLimit } from './undici-post-limit.ts';
-import { formatCpuProfileSummary, summarizeCpuProfiles } from './cpu-profile-summary.ts';
+import { readPeakRssBytes } from './peak-memory.ts';
+import { formatCpuProfileSummary, monotonicNowUs, summarizeCpuProfiles, type CpuProfileWindow } from './cpu-profile-summary.ts';
 
 export interface DispatchBenchOptions {
   /** Events to fan out; each becomes one delivery per destination. */
@@ -55,6 +57,11 @@ export interface DispatchBenchOptions {
   log?: (line: string) => void;
   /** Profile the dispatcher (V8's --cpu-prof) and log where its CPU went. */
   cpuProfile?: boolean;
+  /**
+   * The dispatcher's `--max-semi-space-size` in MiB instead of the apps' own (scripts/app-command.ts):
+   * the young generation's size, which trades memory (peak RSS) for time spent in scavenges.
+   */
+  maxSemiSpaceMiB?: number;
 }
 
 export interface DispatchBenchResult {
@@ -83,6 +90,9 @@ export interface DispatchBenchResult {
   dispatcherCpuRatioToRawUndici: number;
   targetDeliveriesPerSecond: number;
   meetsTarget: boolean;
+  /** The dispatcher's peak resident set size (VmHWM), in MiB, and the young generation it ran with. */
+  dispatcherPeakRssMiB: number | undefined;
+  dispatcherMaxSemiSpaceMiB: number | 'default';
 }
 
 const targetDeliveriesPerSecond = 5_000;
@@ -147,13 +157,18 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
         ALLOW_VOLATILE_REDIS: 'true',
       },
       port,
-      profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [],
+      [
+        ...(profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : []),
+        ...(options.maxSemiSpaceMiB === undefined ? [] : [`--max-semi-space-size=${options.maxSemiSpaceMiB}`]),
+      ],
     );
     let firstArrivalMs = 0;
+    let firstArrivalUs = 0;
     const firstArrival = new Promise<void>((resolve) => {
       const check = setInterval(() => {
         if (receiver.requestCount > 0) {
           firstArrivalMs = performance.now();
+          firstArrivalUs = monotonicNowUs();
           clearInterval(check);
           resolve();
         }
@@ -177,9 +192,11 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     const deliveriesPerSecond = (deliveryCount - firstCount) / seconds;
     log(`dispatcher: ${Math.round(deliveriesPerSecond)} deliveries/s (per second: ${arrivals.map((count, index) => count - (arrivals[index - 1] ?? 0)).join(', ')})`);
     await waitUntilRecorded(sql, deliveryCount);
+    const deliveringWindow: CpuProfileWindow = { fromUs: firstArrivalUs, toUs: monotonicNowUs() };
     // Before the dispatcher stops: its PostgreSQL backends go with it.
     const cpu = CpuMeter.between(cpuBefore, await cpuMeter.snapshot());
     await cpuMeter.stop();
+    const peakRssBytes = await readPeakRssBytes(dispatcher.pid);
     const cpuMsPerDelivery = (name: string) => ((cpu.coresBusy.get(name) ?? Number.NaN) * cpu.wallSeconds * 1000) / (deliveryCount - countAtCpuBefore);
     const dispatcherCpuMsPerDelivery = cpuMsPerDelivery('dispatcher');
     log(
@@ -189,7 +206,8 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
     await dispatcher.stop();
     dispatcher = undefined;
     if (profileDirectory) {
-      for (const line of formatCpuProfileSummary('dispatcher', await summarizeCpuProfiles(profileDirectory))) log(line);
+      const summary = await summarizeCpuProfiles(profileDirectory, { window: deliveringWindow });
+      for (const line of formatCpuProfileSummary('dispatcher', summary, 'from the first arrival to the last record')) log(line);
     }
 
     log(`raw undici POSTs for ${durationSeconds} s...`);
@@ -210,6 +228,8 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
       dispatcherCpuRatioToRawUndici: dispatcherCpuMsPerDelivery / raw.cpuMsPerPost,
       targetDeliveriesPerSecond,
       meetsTarget: deliveriesPerSecond >= targetDeliveriesPerSecond,
+      dispatcherPeakRssMiB: peakRssBytes === undefined ? undefined : peakRssBytes / 1024 / 1024,
+      dispatcherMaxSemiSpaceMiB: options.maxSemiSpaceMiB ?? 'default',
     };
   } finally {
     await dispatcher?.stop();
@@ -305,6 +325,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'destination-max-concurrency': { type: 'string', default: '1000' },
       'duration-seconds': { type: 'string', default: '5' },
       'cpu-profile': { type: 'boolean', default: false },
+      'max-semi-space-size': { type: 'string' },
     },
   });
   const result = await runDispatchBench({
@@ -312,6 +333,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     destinations: Number(values.destinations),
     eventsPerJob: Number(values['events-per-job']),
     cpuProfile: values['cpu-profile'],
+    ...(values['max-semi-space-size'] === undefined ? {} : { maxSemiSpaceMiB: Number(values['max-semi-space-size']) }),
     concurrency: Number(values.concurrency),
     destinationMaxConcurrency: Number(values['destination-max-concurrency']),
     durationSeconds: Number(values['duration-seconds']),

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: starts LeadRelay's four apps as real processes, measures the bare limits they
- * are built on, pushes new leads through the whole path for a fixed time (at 5,000 req/s, then
- * as fast as possible one lead a request, then in batches of 500), and prints every stage next
+ * are built on, pushes new leads through the whole path for a fixed time (at 5,000 req/s, at
+ * 1,000 req/s for end-to-end latency, then as fast as possible one lead a request, then in
+ * batches of 500), and prints every stage next
  * to its limit and its target. Everything runs on 127.0.0.1, in a database and a Redis key
  * prefix of the run's own, both removed at the end. Progress goes to stderr, the report to stdout.
  */
@@ -81,7 +82,13 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
     progress('creating and migrating the bench database');
     database = await createBenchDatabase();
     progress(`starting intake, worker, dispatcher and admin (prefix ${queuePrefix})`);
-    system = await startBenchSystem({ databaseUrl: database.url, redisUrl: benchRedisUrl, queuePrefix, receiverUrl: receiver.url });
+    system = await startBenchSystem({
+      databaseUrl: database.url,
+      redisUrl: benchRedisUrl,
+      queuePrefix,
+      receiverUrl: receiver.url,
+      extraNodeFlags: options.maxSemiSpaceMiB === undefined ? [] : [`--max-semi-space-size=${options.maxSemiSpaceMiB}`],
+    });
 
     progress('bare limit: empty Fastify route');
     const bareRoute = await measureBareRouteLimit({
@@ -156,6 +163,13 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
       connections: options.fixedRateConnections,
       overallRatePerSecond: benchTargets.acknowledgementRatePerSecond,
     });
+    progress(`whole path at ${benchTargets.endToEndRatePerSecond} req/s, single leads (end-to-end latency)`);
+    const endToEnd = await phase({
+      name: 'end to end',
+      makeBody: single,
+      connections: options.connections,
+      overallRatePerSecond: benchTargets.endToEndRatePerSecond,
+    });
     progress('whole path as fast as possible, single leads');
     const singleMax = await phase({ name: 'single', makeBody: single, connections: options.connections });
     progress(`whole path as fast as possible, batches of ${batchSize}`);
@@ -171,7 +185,7 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
       loadAverageAtStart,
       cpuCount: availableParallelism(),
       limits: { bareRoute, bullmq, pgInsert, undici, ...limitSettings },
-      phases: { fixedRate, single: singleMax, batch: batchMax },
+      phases: { fixedRate, endToEnd, single: singleMax, batch: batchMax },
       peakRssBytes,
     };
   } finally {

@@ -19,8 +19,11 @@ const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const appNodeFlags: readonly string[] = ['--max-semi-space-size=64'];
 
-/** How to run one app as its own process with this Node: the arguments after `node`, and its folder. */
-export function appCommand(app: LeadRelayAppName): { args: string[]; cwd: string } {
+/**
+ * How to run one app as its own process with this Node: the arguments after `node`, and its
+ * folder. `extraNodeFlags` come after the apps' own, so a bench can try another value of one.
+ */
+export function appCommand(app: LeadRelayAppName, extraNodeFlags: readonly string[] = []): { args: string[]; cwd: string } {
   const cwd = join(repositoryRoot, 'apps', app);
-  return { args: [...appNodeFlags, '--import', 'tsx', join(cwd, 'src/server.ts')], cwd };
+  return { args: [...appNodeFlags, ...extraNodeFlags, '--import', 'tsx', join(cwd, 'src/server.ts')], cwd };
 }

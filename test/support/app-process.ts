@@ -26,8 +26,8 @@ export class AppProcess {
   }
 
   async start({ timeoutMs = 60_000 } = {}): Promise<void> {
-    const { args, cwd } = appCommand(this.name);
-    const child = spawn(process.execPath, [...this.extraNodeFlags, ...args], {
+    const { args, cwd } = appCommand(this.name, this.extraNodeFlags);
+    const child = spawn(process.execPath, args, {
       cwd,
       env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,7 +36,10 @@ export interface LeadRelayApps {
  * does not start, all four are stopped and the error is thrown. The tests' system below and the
  * bench's (bench/bench-system.ts) are started with it.
  */
-export async function startLeadRelayApps(env: Record<string, string>, { startTimeoutMs }: { startTimeoutMs?: number } = {}): Promise<LeadRelayApps> {
+export async function startLeadRelayApps(
+  env: Record<string, string>,
+  { startTimeoutMs, extraNodeFlags = [] }: { startTimeoutMs?: number; extraNodeFlags?: readonly string[] } = {},
+): Promise<LeadRelayApps> {
   const [intakePort, intakeMetricsPort, adminPort, workerPort, dispatcherPort] = await Promise.all([
     freePort(),
     freePort(),
@@ -57,10 +60,10 @@ export async function startLeadRelayApps(env: Record<string, string>, { startTim
     ...env,
   };
   const apps: Record<SystemAppName, AppProcess> = {
-    intake: new AppProcess('intake', appEnv, intakePort),
-    worker: new AppProcess('worker', appEnv, workerPort),
-    dispatcher: new AppProcess('dispatcher', appEnv, dispatcherPort),
-    admin: new AppProcess('admin', appEnv, adminPort),
+    intake: new AppProcess('intake', appEnv, intakePort, extraNodeFlags),
+    worker: new AppProcess('worker', appEnv, workerPort, extraNodeFlags),
+    dispatcher: new AppProcess('dispatcher', appEnv, dispatcherPort, extraNodeFlags),
+    admin: new AppProcess('admin', appEnv, adminPort, extraNodeFlags),
   };
   const stop = async () => {
     await Promise.all(Object.values(apps).map((app) => app.stop()));

@@ -142,17 +142,20 @@ export class DeliveryAttempter {
     const request = { headers, partnerId: delivery.partnerId };
     const outcome = outcomeOf(result, context.isFinalAttempt);
     recordDeliveryAttempt(delivery.destinationId, outcome, result.durationMs);
-    this.#logger.debug(
-      {
-        requestId: delivery.requestId,
-        deliveryId: delivery.deliveryId,
-        destinationId: delivery.destinationId,
-        outcome,
-        statusCode: result.kind === 'response' ? result.statusCode : undefined,
-        durationMs: result.durationMs,
-      },
-      'delivery attempt',
-    );
+    // The fields are only worth gathering when debug lines are written.
+    if (this.#logger.isLevelEnabled('debug')) {
+      this.#logger.debug(
+        {
+          requestId: delivery.requestId,
+          deliveryId: delivery.deliveryId,
+          destinationId: delivery.destinationId,
+          outcome,
+          statusCode: result.kind === 'response' ? result.statusCode : undefined,
+          durationMs: result.durationMs,
+        },
+        'delivery attempt',
+      );
+    }
     const nextAttemptAt = outcome === 'retrying' ? new Date(Date.now() + context.retryDelayMs) : null;
     await this.#record(delivery, startedAt, request, result, outcome, nextAttemptAt);
     if (outcome === 'retrying') throw new RetryableDeliveryError(describeResult(result), nextAttemptAt!);

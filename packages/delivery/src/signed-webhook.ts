@@ -25,7 +25,8 @@ export interface SignedWebhookInput {
 
 /** The body and headers of one webhook, exactly as every attempt, test send and replay sends it. */
 export interface SignedWebhook {
-  body: string;
+  /** UTF-8, encoded once: both signatures and the request use these bytes. */
+  body: Buffer;
   headers: Record<string, string>;
 }
 
@@ -34,7 +35,7 @@ export interface SignedWebhook {
  * in both header schemes (X-Lead-Router-Signature and Standard Webhooks).
  */
 export function buildSignedWebhook({ messageId, document, partnerId, secrets, decrypter }: SignedWebhookInput): SignedWebhook {
-  const body = serializeLeadDocument(document, partnerId);
+  const body = Buffer.from(serializeLeadDocument(document, partnerId));
   const headers = buildWebhookHeaders({
     messageId,
     body,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolveAll } from '@leadrelay/destination-policy';
-import { WebhookSender } from './webhook-sender.ts';
+import { WebhookSender, responseBodyLimitBytes } from './webhook-sender.ts';
 
 interface ServerRecord {
   requests: number;
@@ -89,6 +89,15 @@ describe('WebhookSender', () => {
     expect(result.statusCode).toBe(200);
     expect(result.responseBody).toMatch(/^\.+$/);
     await expect.poll(() => record.abandoned).toBe(abandonedBefore + 1);
+  });
+
+  it('ends a trickling answer by its timeout, not by the 1 KiB it would reach later', async () => {
+    // One byte every 20 ms reaches the prefix's limit after about 20 s: a body cut short of it was
+    // cut by the timeout covering the whole exchange, which undici's idle timeouts never reach.
+    const result = await send('/trickle', 500);
+    expect(result).toMatchObject({ kind: 'response', statusCode: 200 });
+    if (result.kind !== 'response') return;
+    expect(result.responseBody.length).toBeLessThan(responseBodyLimitBytes);
   });
 
   it('reports a receiver that never answers as a timeout, and closes the connection', async () => {

@@ -1,13 +1,24 @@
 import { Pool } from 'undici';
 import { publicAddressLookup, refuseNonPublicLiteral, type ResolveAll } from '@leadrelay/destination-policy';
-import { ResponseBodyPrefix } from './response-body-prefix.ts';
+import { WebhookExchange } from './webhook-exchange.ts';
 
 export interface WebhookRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** The bytes to send: the signature covers exactly these. */
+  body: string | Uint8Array;
   timeoutMs: number;
 }
+
+/** Where a destination's URL sends to, and why not when it may not be used. */
+interface WebhookTarget {
+  origin: string;
+  path: string;
+  /** Set when the URL names a non-public address literal and private destinations are not allowed. */
+  refusal: string | null;
+}
+
+const maxCachedTargets = 10_000;
 
 export type WebhookResult =
   | { kind: 'response'; statusCode: number; responseBody: string; durationMs: number }
@@ -28,13 +39,15 @@ export interface WebhookSenderOptions {
 export const responseBodyLimitBytes = 1024;
 
 /**
- * POSTs webhooks through one keep-alive pool per origin. Redirects are not followed (undici's
- * `request` never follows them), and one timeout covers the whole exchange, so a receiver that
+ * POSTs webhooks through one keep-alive pool per origin. Redirects are not followed (a pool's
+ * `dispatch` never follows them), and one timeout covers the whole exchange, so a receiver that
  * hangs, or trickles or floods its answer, holds neither memory nor a slot past it. Unless private
  * destinations are allowed, every connection is checked against the address it actually opens.
  */
 export class WebhookSender {
   readonly #pools = new Map<string, { pool: Pool; lastUsedAt: number }>();
+  /** Destinations' URLs as sent: parsed once each, not once per request. */
+  readonly #targets = new Map<string, WebhookTarget>();
   readonly #options: Required<Omit<WebhookSenderOptions, 'resolveAll'>> & { resolveAll?: ResolveAll };
   #lastSweepAt = Date.now();
 
@@ -43,40 +56,39 @@ export class WebhookSender {
   }
 
   async send({ url, headers, body, timeoutMs }: WebhookRequest): Promise<WebhookResult> {
-    const started = performance.now();
-    const target = new URL(url);
-    const refusal = this.#options.allowPrivate ? null : refuseNonPublicLiteral(target.hostname);
-    if (refusal) return { kind: 'error', error: refusal, durationMs: 0 };
-
-    const signal = AbortSignal.timeout(timeoutMs);
-    let statusCode: number | undefined;
-    const prefix = new ResponseBodyPrefix(responseBodyLimitBytes);
+    const target = this.#target(url);
+    if (target.refusal) return { kind: 'error', error: target.refusal, durationMs: 0 };
+    const exchange = new WebhookExchange({ timeoutMs, limitBytes: responseBodyLimitBytes });
     try {
-      const response = await this.#pool(target.origin).request({
-        method: 'POST',
-        path: `${target.pathname}${target.search}`,
-        headers,
-        body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      statusCode = response.statusCode;
-      await prefix.read(response.body);
-      return { kind: 'response', statusCode, responseBody: prefix.text(), durationMs: elapsed(started) };
+      this.#pool(target.origin).dispatch(
+        { method: 'POST', path: target.path, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+        exchange,
+      );
     } catch (error) {
-      if (statusCode !== undefined) {
-        // The answer's status is the outcome; a body cut short (timeout, reset) only shortens the record.
-        return { kind: 'response', statusCode, responseBody: prefix.text(), durationMs: elapsed(started) };
-      }
-      const message = signal.aborted ? `timed out after ${timeoutMs} ms` : describeError(error);
-      return { kind: 'error', error: message, durationMs: elapsed(started) };
+      exchange.fail(error);
     }
+    return exchange.result;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map(({ pool }) => pool.close()));
     this.#pools.clear();
+  }
+
+  #target(url: string): WebhookTarget {
+    let target = this.#targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = {
+        origin: parsed.origin,
+        path: `${parsed.pathname}${parsed.search}`,
+        refusal: this.#options.allowPrivate ? null : refuseNonPublicLiteral(parsed.hostname),
+      };
+      // Only a bound on URLs of deleted or edited destinations: forgetting them all costs a parse each.
+      if (this.#targets.size >= maxCachedTargets) this.#targets.clear();
+      this.#targets.set(url, target);
+    }
+    return target;
   }
 
   #pool(origin: string): Pool {
@@ -108,14 +120,4 @@ export class WebhookSender {
       }
     }
   }
-}
-
-function elapsed(started: number): number {
-  return Math.round(performance.now() - started);
-}
-
-function describeError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

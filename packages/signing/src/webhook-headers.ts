@@ -14,7 +14,8 @@ export interface WebhookSigningSecrets {
 
 export interface WebhookHeadersInput {
   messageId: string;
-  body: string;
+  /** The bytes sent, or their text (signed as UTF-8). */
+  body: string | Uint8Array;
   secrets: WebhookSigningSecrets;
   now?: Date;
 }
