@@ -66,7 +66,9 @@ export class WebhookExchange implements Dispatcher.DispatchHandler {
 
   #onTimeout(): void {
     this.#timedOut = true;
-    this.#controller?.abort(this.#timeoutError());
+    if (this.#controller) this.#controller.abort(this.#timeoutError());
+    // Still waiting for a connection: the attempt ends now, and the request is aborted when undici starts it.
+    else this.#settle({ kind: 'error', error: this.#timeoutError().message, durationMs: this.#elapsedMs() });
   }
 
   #timeoutError(): Error {
