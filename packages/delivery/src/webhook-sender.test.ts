@@ -107,6 +107,27 @@ describe('WebhookSender', () => {
     await expect.poll(() => record.abandoned).toBe(abandonedBefore + 1);
   });
 
+  it('ends a request still waiting for a connection at its own timeout, and never sends it', async () => {
+    const oneConnection = new WebhookSender({ allowPrivate: true, connectionsPerOrigin: 1 });
+    const requestsBefore = record.requests;
+    try {
+      const holding = oneConnection.send({ url: `${base}/hang`, headers: {}, body: '{}', timeoutMs: 5_000 });
+      let holdingDone = false;
+      void holding.then(() => (holdingDone = true));
+      await expect.poll(() => record.requests).toBe(requestsBefore + 1);
+      const queued = await oneConnection.send({ url: `${base}/ok`, headers: {}, body: '{}', timeoutMs: 300 });
+      expect(queued).toMatchObject({ kind: 'error', error: 'timed out after 300 ms' });
+      // It ended on its own timer, while the request ahead of it still held the connection.
+      expect(holdingDone).toBe(false);
+      expect(await holding).toMatchObject({ kind: 'error', error: 'timed out after 5000 ms' });
+      // Once the connection was free, the request that had timed out was not sent after all.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(record.requests).toBe(requestsBefore + 1);
+    } finally {
+      await oneConnection.close();
+    }
+  });
+
   it('does not follow redirects', async () => {
     const requestsBefore = record.requests;
     expect(await send('/redirect')).toMatchObject({ kind: 'response', statusCode: 302 });
