@@ -5,7 +5,8 @@ import { insertTestPartner } from '../test/support/test-partner.ts';
 
 export interface BenchSystemOptions {
   databaseUrl: string;
-  redisUrl: string;
+  /** The apps' Redis variables (benchRedisEnv). */
+  redisEnv: Record<string, string>;
   queuePrefix: string;
   /** Where the one destination points: the bench's receiver. */
   receiverUrl: string;
@@ -39,7 +40,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
   const { intakeUrl, adminUrl, apps, stop } = await startLeadRelayApps(
     {
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
+      ...options.redisEnv,
       QUEUE_PREFIX: options.queuePrefix,
       LOG_LEVEL: 'warn',
       ...options.extraEnv,

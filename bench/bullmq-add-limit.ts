@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { RedisTarget } from '@leadrelay/config';
 import { QueueRegistry, createRedisConnection, jobCatalog, jobIdFor, queueNames } from '@leadrelay/queue';
 import type { LeadFactory } from './lead-factory.ts';
 import { deleteBenchRedisKeys } from './bench-redis.ts';
 
 export interface BullmqAddLimitOptions {
-  redisUrl: string;
+  /** The bench's Redis (benchRedisTarget). */
+  redis: RedisTarget;
   /** A key prefix no worker consumes; every key under it is deleted afterwards. */
   scratchPrefix: string;
   leads: LeadFactory;
@@ -33,7 +35,7 @@ const maxJobsPerMeasurement = 2_000_000;
  */
 export async function measureBullmqAddLimit(options: BullmqAddLimitOptions): Promise<BullmqAddLimit> {
   // The same connection role intake enqueues through.
-  const connection = createRedisConnection(options.redisUrl, { role: 'producer', connectionName: 'bench-bullmq-limit' });
+  const connection = createRedisConnection(options.redis, { role: 'producer', connectionName: 'bench-bullmq-limit' });
   const registry = new QueueRegistry({ connection, prefix: options.scratchPrefix });
   const queue = registry.queue(queueNames.leads);
   const partnerId = randomUUID();

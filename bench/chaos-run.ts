@@ -17,7 +17,8 @@ export interface ChaosRunOptions {
   /** Seeds every random choice (which instance dies, what each sender sends). */
   seed: number;
   databaseUrl: string;
-  redisUrl: string;
+  /** The apps' Redis variables (REDIS_URL, or a cluster's or Sentinel set's: benchRedisEnv). */
+  redisEnv: Record<string, string>;
   queuePrefix: string;
   /** How long, after the last lead, everything may take to be stored and delivered. */
   drainTimeoutMs: number;
@@ -76,7 +77,7 @@ export class ChaosRun {
     log('starting two intakes, two workers, two dispatchers and an admin');
     this.#fleet = await ChaosFleet.start({
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
+      ...options.redisEnv,
       QUEUE_PREFIX: options.queuePrefix,
       ...chaosAppEnv,
     });

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createBenchDatabase } from './bench-database.ts';
-import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
+import { benchRedisEnv, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { formatChaosReport } from './chaos-report.ts';
 import { ChaosRun } from './chaos-run.ts';
 import { chaosViolations } from './chaos-verdict.ts';
@@ -50,7 +50,7 @@ const run = new ChaosRun({
   drainTimeoutMs: positive('--drain-timeout-seconds', values['drain-timeout-seconds']) * 1000,
   seed,
   databaseUrl: database.url,
-  redisUrl: benchRedisUrl,
+  redisEnv: benchRedisEnv,
   queuePrefix,
   log: (line) => console.log(`chaos: ${line}`),
 });

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import type { RedisTarget } from '@leadrelay/config';
+import { createRedisConnection, isCluster, type RedisConnection } from '@leadrelay/queue';
 import { readMachineBusySeconds, readProcessCpuSeconds } from './process-cpu-time.ts';
 
 export interface CpuMeterOptions {
@@ -8,7 +9,8 @@ export interface CpuMeterOptions {
   /** The run's database: its PostgreSQL backends are found through pg_stat_activity. */
   databaseUrl: string;
   databaseName: string;
-  redisUrl: string;
+  /** The bench's Redis (benchRedisTarget): on a cluster, every node's CPU counts. */
+  redis: RedisTarget;
 }
 
 /** CPU seconds used so far, by process name, plus the whole machine's busy seconds. */
@@ -42,17 +44,18 @@ export const machineName = 'whole machine';
 export class CpuMeter {
   readonly #options: CpuMeterOptions;
   readonly #sql: pg.Client;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
 
   constructor(options: CpuMeterOptions) {
     this.#options = options;
     this.#sql = new pg.Client({ connectionString: options.databaseUrl, application_name: 'leadrelay-bench-cpu-meter' });
-    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.#redis = createRedisConnection(options.redis, { role: 'worker', connectionName: 'bench-cpu-meter' });
   }
 
   async start(): Promise<void> {
     await this.#sql.connect();
-    await this.#redis.connect();
+    // Once it answers, a cluster's nodes are known too.
+    await this.#redis.ping();
   }
 
   async snapshot(): Promise<CpuSnapshot> {
@@ -63,7 +66,9 @@ export class CpuMeter {
     }
     const usage = process.cpuUsage();
     secondsByName.set(benchProcessName, (usage.user + usage.system) / 1e6);
-    secondsByName.set(redisName, redisCpuSeconds(await this.#redis.info('cpu')));
+    let redisSeconds = 0;
+    for (const node of isCluster(this.#redis) ? this.#redis.nodes('all') : [this.#redis]) redisSeconds += redisCpuSeconds(await node.info('cpu'));
+    secondsByName.set(redisName, redisSeconds);
     const backends = await this.#sql.query<{ pid: number }>(
       'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
       [this.#options.databaseName],

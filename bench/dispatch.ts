@@ -23,16 +23,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { SecretBox } from '@leadrelay/credentials';
-import { QueueRegistry, jobIdFor, queueNames } from '@leadrelay/queue';
+import { QueueRegistry, createRedisConnection, jobIdFor, queueNames } from '@leadrelay/queue';
 import { AppProcess } from '../test/support/app-process.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { insertTestPartner } from '../test/support/test-partner.ts';
 import { ArrivalReceiver } from './arrival-receiver.ts';
 import { CpuMeter, postgresName, redisName, type CpuSnapshot } from './cpu-meter.ts';
 import { createBenchDatabase } from './bench-database.ts';
-import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
+import { benchRedisEnv, benchRedisTarget, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { measureUndiciPostLimit } from './undici-post-limit.ts';
 import { readPeakRssBytes } from './peak-memory.ts';
 import { formatCpuProfileSummary, monotonicNowUs, summarizeCpuProfiles, type CpuProfileWindow } from './cpu-profile-summary.ts';
@@ -113,7 +112,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
   await receiver.start();
   const database = await createBenchDatabase();
   const queuePrefix = createBenchQueuePrefix();
-  const redis = new Redis(benchRedisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedisConnection(benchRedisTarget, { role: 'worker', connectionName: 'bench-dispatch' });
   const queues = new QueueRegistry({ connection: redis, prefix: queuePrefix });
   const sql = new pg.Client({ connectionString: database.url });
   let dispatcher: AppProcess | undefined;
@@ -147,7 +146,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
         LOG_LEVEL: 'warn',
         SECRET_ENCRYPTION_KEY: secretEncryptionKey,
         DATABASE_URL: database.url,
-        REDIS_URL: benchRedisUrl,
+        ...benchRedisEnv,
         QUEUE_PREFIX: queuePrefix,
         DISPATCHER_HEALTH_PORT: String(port),
         DISPATCHER_CONCURRENCY: String(concurrency),
@@ -175,7 +174,7 @@ export async function runDispatchBench(options: DispatchBenchOptions = {}): Prom
       }, 1);
     });
     await dispatcher.start();
-    const cpuMeter = new CpuMeter({ pids: { dispatcher: dispatcher.pid }, databaseUrl: database.url, databaseName: database.name, redisUrl: benchRedisUrl });
+    const cpuMeter = new CpuMeter({ pids: { dispatcher: dispatcher.pid }, databaseUrl: database.url, databaseName: database.name, redis: benchRedisTarget });
     await cpuMeter.start();
     // Start-up is not counted; deliveries made before this snapshot are left out of the divisor.
     const cpuBefore: CpuSnapshot = await cpuMeter.snapshot();

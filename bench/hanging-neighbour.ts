@@ -17,7 +17,7 @@ import { adminRequest } from '../test/support/leadrelay-system.ts';
 import { ScriptedReceiver } from '../test/support/scripted-receiver.ts';
 import { ArrivalReceiver } from './arrival-receiver.ts';
 import { createBenchDatabase } from './bench-database.ts';
-import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
+import { benchRedisEnv, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { startBenchSystem, type BenchSystem } from './bench-system.ts';
 import { endToEndLatency, type EndToEndLatency } from './end-to-end-latency.ts';
 
@@ -62,7 +62,7 @@ export async function runHangingNeighbourBench(options: HangingNeighbourBenchOpt
   const queuePrefix = createBenchQueuePrefix();
   let system: BenchSystem | undefined;
   try {
-    system = await startBenchSystem({ databaseUrl: database.url, redisUrl: benchRedisUrl, queuePrefix, receiverUrl: receiver.url });
+    system = await startBenchSystem({ databaseUrl: database.url, redisEnv: benchRedisEnv, queuePrefix, receiverUrl: receiver.url });
     // Warm-up, not measured: the first leads pay for the JIT and the connections.
     await sendPhase(system, receiver, 'warm-up', Math.min(50, leads), leadsPerSecond);
     const alone = await sendPhase(system, receiver, 'alone', leads, leadsPerSecond);

@@ -17,7 +17,7 @@ import { freePort } from '../test/support/free-port.ts';
 import { insertTestPartner } from '../test/support/test-partner.ts';
 import { measureBareRouteLimit } from './bare-route-limit.ts';
 import { createBenchDatabase } from './bench-database.ts';
-import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
+import { benchRedisEnv, benchRedisTarget, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { batchSize, benchTargets } from './bench-targets.ts';
 import { measureBullmqAddLimit } from './bullmq-add-limit.ts';
 import { runHttpLoad, type HttpLoadOptions, type HttpLoadResult } from './http-load.ts';
@@ -79,7 +79,7 @@ export async function runIntakeAcceptBench(options: IntakeAcceptBenchOptions): P
       'intake',
       {
         DATABASE_URL: database.url,
-        REDIS_URL: benchRedisUrl,
+        ...benchRedisEnv,
         QUEUE_PREFIX: queuePrefix,
         LOG_LEVEL: 'warn',
         INTAKE_PORT: String(port),
@@ -102,7 +102,7 @@ export async function runIntakeAcceptBench(options: IntakeAcceptBenchOptions): P
     });
     log('bare limit: BullMQ add and addBulk');
     const bullmq = await measureBullmqAddLimit({
-      redisUrl: benchRedisUrl,
+      redis: benchRedisTarget,
       scratchPrefix: `${queuePrefix}:scratch`,
       leads,
       durationSeconds: durationSeconds / 2,

@@ -13,7 +13,7 @@ import { CpuMeter } from './cpu-meter.ts';
 import { measureBareRouteLimit } from './bare-route-limit.ts';
 import { createBenchDatabase, type BenchDatabase } from './bench-database.ts';
 import { benchUsage, parseBenchOptions, type BenchOptions } from './bench-options.ts';
-import { benchRedisUrl, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
+import { benchRedisEnv, benchRedisTarget, createBenchQueuePrefix, deleteBenchRedisKeys } from './bench-redis.ts';
 import { renderBenchReport, renderStageBenches, type BenchFigures } from './bench-report.ts';
 import { startBenchSystem, type BenchSystem } from './bench-system.ts';
 import { batchSize, benchTargets } from './bench-targets.ts';
@@ -84,7 +84,7 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
     progress(`starting intake, worker, dispatcher and admin (prefix ${queuePrefix})`);
     system = await startBenchSystem({
       databaseUrl: database.url,
-      redisUrl: benchRedisUrl,
+      redisEnv: benchRedisEnv,
       queuePrefix,
       receiverUrl: receiver.url,
       extraNodeFlags: options.maxSemiSpaceMiB === undefined ? [] : [`--max-semi-space-size=${options.maxSemiSpaceMiB}`],
@@ -101,7 +101,7 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
     });
     progress('bare limit: BullMQ add and addBulk');
     const bullmq = await measureBullmqAddLimit({
-      redisUrl: benchRedisUrl,
+      redis: benchRedisTarget,
       scratchPrefix: `${queuePrefix}:scratch`,
       leads,
       // Two measurements in the time of one run: both settle within a second.
@@ -131,7 +131,7 @@ async function runWholePathBench(options: BenchOptions): Promise<BenchFigures> {
       pids: Object.fromEntries(Object.values(system.apps).map((app) => [app.name, app.pid])),
       databaseUrl: database.url,
       databaseName: database.name,
-      redisUrl: benchRedisUrl,
+      redis: benchRedisTarget,
     });
     await cpuMeter.start();
     const phase = (overrides: Pick<PipelinePhaseOptions, 'name' | 'makeBody' | 'connections'> & Partial<PipelinePhaseOptions>) =>

@@ -14,12 +14,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
-import { Redis } from 'ioredis';
 import { dropDatabase, ensureDatabaseExists, newTimeOrderedUuid } from '@leadrelay/db';
 import type { NormalizedLead } from '@leadrelay/lead';
-import { QueueRegistry, jobCatalog, jobIdFor, queueNames, type PersistLeadPayload } from '@leadrelay/queue';
+import { QueueRegistry, createRedisConnection, jobCatalog, jobIdFor, queueNames, type PersistLeadPayload } from '@leadrelay/queue';
 import { WorkerEnvSchema } from '../apps/worker/src/env.ts';
 import { startWorkerService } from '../apps/worker/src/worker-service.ts';
+import { benchRedisEnv, benchRedisTarget, deleteBenchRedisKeys } from './bench-redis.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,7 +40,6 @@ export interface WorkerPersistBenchOptions {
   rawRows?: number;
   /** PostgreSQL server (its `postgres` database); the bench creates and drops its own database there. */
   serverUrl?: string;
-  redisUrl?: string;
   /** Extra worker environment, e.g. `{ WORKER_BATCH_MAX_SIZE: '1000' }`. */
   workerEnv?: Record<string, string>;
   /** Progress lines; silent when absent. */
@@ -76,13 +75,12 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
   const rawRows = options.rawRows ?? leadCount;
   const submissionsPerJob = options.submissionsPerJob ?? 20;
   const serverUrl = options.serverUrl ?? process.env.TEST_DATABASE_SERVER_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const log = options.log ?? (() => {});
 
   const suffix = randomBytes(5).toString('hex');
   const databaseUrl = withDatabase(serverUrl, `leadrelay_bench_${suffix}`);
   const queuePrefix = `lrbench-${suffix}`;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedisConnection(benchRedisTarget, { role: 'worker', connectionName: 'bench-worker-persist' });
   const queues = new QueueRegistry({ connection: redis, prefix: queuePrefix });
   const sql = new pg.Client({ connectionString: databaseUrl });
 
@@ -107,7 +105,7 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
         SECRET_ENCRYPTION_KEY: 'bench-only-secret-encryption-key-0123456789',
         SUPPRESSION_HASH_KEY: 'bench-only-suppression-hash-key-0123456789',
         DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
+        ...benchRedisEnv,
         QUEUE_PREFIX: queuePrefix,
         WORKER_HEALTH_PORT: '0',
         // The preloaded leads were never claimed in Redis; restoring their claims is not what is measured.
@@ -153,7 +151,7 @@ export async function runWorkerPersistBench(options: WorkerPersistBenchOptions =
   } finally {
     await sql.end().catch(() => undefined);
     await queues.close();
-    await deleteKeys(redis, queuePrefix);
+    await deleteBenchRedisKeys(queuePrefix);
     redis.disconnect();
     await dropDatabase(databaseUrl);
   }
@@ -338,15 +336,6 @@ async function measureRawFullWrite(sql: pg.Client, partnerId: string, rows: numb
     await sql.query('COMMIT');
   }
   return rows / ((performance.now() - startedAt) / 1000);
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 function argument(name: string): string | undefined {

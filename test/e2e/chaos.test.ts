@@ -25,7 +25,7 @@ describe('many instances, SIGKILLed at random while leads flow', () => {
       drainTimeoutMs: 240_000,
       seed,
       databaseUrl: database.url,
-      redisUrl: testRedisUrl,
+      redisEnv: { REDIS_URL: testRedisUrl },
       queuePrefix,
       log: (line) => console.log(`chaos (seed ${seed}): ${line}`),
     });

@@ -29,6 +29,12 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.#port}`;
   }
 
+  /** Whether the server's process runs (started, and not exited since). */
+  get running(): boolean {
+    const child = this.#child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   /** The server's process id while it runs. */
   get pid(): number | undefined {
     return this.#child?.pid;

@@ -48,8 +48,9 @@ export const IntakeEnvSchema = z
     HOTWIRE_SIGNATURE_WINDOW: durationMsFromEnv.default(300_000),
     /**
      * Replicas that must hold a lead's job before intake acknowledges it (Redis WAIT; 0: do not
-     * wait). With a Sentinel set, 1 keeps an acknowledged lead through a failover, at the price of
-     * a replication round trip per group commit (README, Scaling: Redis Cluster and Sentinel).
+     * wait). With a Sentinel set, or a cluster whose primaries have a replica each (the WAIT goes
+     * to the primary of the queues' slot), 1 keeps an acknowledged lead through a failover, at the
+     * price of a replication round trip per group commit (README, Scaling: Redis Cluster and Sentinel).
      */
     REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).default(0),
     /** How long intake waits for them; past it the request is answered 503 (retry). */

@@ -1,4 +1,4 @@
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { isCluster, type RedisConnection } from './redis-connection.ts';
 
 /** Redis Cluster's slot count: a key's slot is CRC16 of its hash tag (or whole name) modulo it. */
@@ -80,6 +80,18 @@ export async function execPipelined(
     }),
   );
   return results;
+}
+
+/**
+ * The connection a cluster sends a key's commands through: ioredis keeps one connection per node
+ * and routes a command to the first node its slot table names for the key's slot (the primary).
+ * Commands that depend on what this connection wrote before (WAIT) must go there. Undefined while
+ * the slot table does not name a node for the slot.
+ */
+export function primaryConnectionOfKey(cluster: Cluster, key: string): Redis | undefined {
+  const nodeKey = cluster.slots[slotOfKey(key)]?.[0];
+  if (nodeKey === undefined) return undefined;
+  return cluster.nodes('master').find((node) => `${node.options.host}:${node.options.port}` === nodeKey);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
-import { bullmqPrefixOf } from './cluster-slots.ts';
+import { bullmqPrefixOf, primaryConnectionOfKey } from './cluster-slots.ts';
 import { isCluster, type RedisConnection } from './redis-connection.ts';
 import { jobCatalog, queueNames, type JobKey, type JobPayload, type QueueName } from './job-catalog.ts';
 
@@ -13,7 +13,8 @@ export interface QueueRegistryOptions {
   /**
    * After each add, wait until this many replicas have the write (Redis WAIT), or fail the add:
    * with asynchronous replication a job only the primary had is lost when a Sentinel promotes a
-   * replica. Intake's REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT; ignored on a cluster.
+   * replica. Intake's REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT. On a cluster the WAIT goes to
+   * the primary holding the queues' slot, whose replicas are what a cluster failover promotes.
    */
   waitForReplicas?: { replicas: number; timeoutMs: number };
   /** Told of a queue's connection errors; without it they would be printed by Node. */
@@ -96,12 +97,19 @@ export class QueueRegistry {
     this.#options.onEnqueued?.(definition.queue, performance.now() - started, jobs.length);
   }
 
-  /** WAIT covers every write this connection made before it: adds made at the same moment share one. */
+  /**
+   * WAIT covers every write this connection made before it: adds made at the same moment share
+   * one. On a cluster that is the connection to the primary of the queues' slot (every queue
+   * shares the hash-tagged prefix, so one slot): a WAIT sent anywhere else would see none of the
+   * add's writes and answer at once.
+   */
   async #waitForReplicas(): Promise<void> {
     const wanted = this.#options.waitForReplicas;
+    if (!wanted || wanted.replicas === 0) return;
     const connection = this.#options.connection;
-    if (!wanted || wanted.replicas === 0 || isCluster(connection)) return;
-    const confirmed = await connection.wait(wanted.replicas, wanted.timeoutMs);
+    const primary = isCluster(connection) ? primaryConnectionOfKey(connection, this.bullmqPrefix) : connection;
+    if (!primary) throw new Error(`no Redis Cluster node is known for the slot of the queues' prefix ${this.bullmqPrefix} (REDIS_WAIT_REPLICAS)`);
+    const confirmed = await primary.wait(wanted.replicas, wanted.timeoutMs);
     if (confirmed < wanted.replicas) {
       throw new Error(`the job reached ${confirmed} of ${wanted.replicas} Redis replicas within ${wanted.timeoutMs} ms (REDIS_WAIT_REPLICAS)`);
     }
